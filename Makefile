@@ -1,0 +1,46 @@
+# Two commands do everything: `make book` builds the HTML book, `make test` runs every check.
+# Each creates the virtual environment (.venv) with the pinned requirements when it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export PYTHONHASHSEED := 0
+export MPLBACKEND := Agg
+
+.PHONY: help venv book test unit notebooks lint browser bench student clean
+
+help:
+	@echo "make book   - build the HTML book into _build/html (warnings are errors)"
+	@echo "make test   - lint, unit tests, book build, notebook tests (nbval), browser check"
+	@echo "make bench  - print the speed benchmarks"
+	@echo "make student- write the student edition of the notebooks into student/"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip==24.3.1
+	$(BIN)/python -m pip install -q -r requirements-dev.txt -c constraints.txt
+	touch $(STAMP)
+
+book: venv
+	$(BIN)/jupyter-book build -W -n --keep-going .
+
+lint: venv
+	$(BIN)/ruff check nnlib tests benchmarks book
+
+unit: venv
+	$(BIN)/python -m pytest tests
+
+notebooks: venv
+	$(BIN)/python -m pytest book --nbval --nbval-current-env \
+		--nbval-sanitize-with .ci/nbval_sanitize.cfg -p no:cacheprovider
+
+# Everything, in the order that fails fastest: lint, unit tests, book (with -W), notebooks, browser.
+test: venv lint unit book notebooks
+
+bench: venv
+	$(BIN)/python benchmarks/bench_training.py
+
+clean:
+	rm -rf _build student

@@ -1,0 +1,72 @@
+r"""Weight initialisation: He and Xavier/Glorot, normal and uniform.
+
+For a Dense layer with ``n_in`` inputs and ``n_out`` outputs, ``W`` has shape
+``(n_in, n_out)``. The aim is to keep the variance of activations (forward) and of
+gradients (backward) roughly constant from layer to layer.
+
+=================  ==========================================  ================================
+name               distribution                                 why
+=================  ==========================================  ================================
+``he_normal``      :math:`\mathcal N(0,\ 2/n_{in})`             ReLU halves the variance
+``he_uniform``     :math:`U(-a, a),\ a = \sqrt{6/n_{in}}`       same variance, bounded
+``xavier_normal``  :math:`\mathcal N(0,\ 2/(n_{in}+n_{out}))`   tanh / sigmoid / linear
+``xavier_uniform`` :math:`U(-a, a),\ a = \sqrt{6/(n_{in}+n_{out})}`
+``zeros``          all zeros (biases; never for weights)
+=================  ==========================================  ================================
+
+(A uniform on ``[-a, a]`` has variance :math:`a^2/3`, which is where the 6 comes from.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .validation import check_choice, check_positive_int, make_rng
+
+
+def he_normal(n_in, n_out, rng=None, dtype=np.float32):
+    """He et al. (2015): ``W ~ N(0, 2 / n_in)``, shape ``(n_in, n_out)``."""
+    rng = make_rng(rng)
+    return (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(dtype)
+
+
+def he_uniform(n_in, n_out, rng=None, dtype=np.float32):
+    """He et al. (2015), uniform: ``W ~ U(-a, a)`` with ``a = sqrt(6 / n_in)``."""
+    a = np.sqrt(6.0 / n_in)
+    return make_rng(rng).uniform(-a, a, (n_in, n_out)).astype(dtype)
+
+
+def xavier_normal(n_in, n_out, rng=None, dtype=np.float32):
+    """Glorot & Bengio (2010): ``W ~ N(0, 2 / (n_in + n_out))``."""
+    std = np.sqrt(2.0 / (n_in + n_out))
+    return (make_rng(rng).standard_normal((n_in, n_out)) * std).astype(dtype)
+
+
+def xavier_uniform(n_in, n_out, rng=None, dtype=np.float32):
+    """Glorot & Bengio (2010), uniform: ``a = sqrt(6 / (n_in + n_out))``."""
+    a = np.sqrt(6.0 / (n_in + n_out))
+    return make_rng(rng).uniform(-a, a, (n_in, n_out)).astype(dtype)
+
+
+def zeros(n_in, n_out, rng=None, dtype=np.float32):
+    """All zeros. Fine for biases; for weights it makes every unit identical (symmetry)."""
+    return np.zeros((n_in, n_out), dtype=dtype)
+
+
+INITIALIZERS = {
+    "he_normal": he_normal,
+    "he_uniform": he_uniform,
+    "xavier_normal": xavier_normal,
+    "xavier_uniform": xavier_uniform,
+    "glorot_normal": xavier_normal,
+    "glorot_uniform": xavier_uniform,
+    "zeros": zeros,
+}
+
+
+def initialize(name, n_in, n_out, rng=None, dtype=np.float32):
+    """Draw an ``(n_in, n_out)`` weight matrix with the initialiser called ``name``."""
+    check_choice(name, "init", INITIALIZERS)
+    check_positive_int(n_in, "n_in")
+    check_positive_int(n_out, "n_out")
+    return INITIALIZERS[name](n_in, n_out, rng=rng, dtype=dtype)
