@@ -6,12 +6,32 @@ Plotting (``nnlib.plotting``) and datasets (``nnlib.datasets``) are imported on 
 so ``import nnlib`` stays fast and never imports matplotlib.
 """
 
-from .activations import (LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, Identity, get_activation,
-                          log_softmax, sigmoid, softmax)
+from .activations import (
+                          Identity,
+                          LeakyReLU,
+                          ReLU,
+                          Sigmoid,
+                          Softmax,
+                          Tanh,
+                          get_activation,
+                          log_softmax,
+                          sigmoid,
+                          softmax,
+)
+from .classifier import NeuralNetClassifier
 from .core import Module, Parameter, Sequential
 from .gradcheck import check_loss, check_module, numerical_gradient, relative_error
+from .io import load_parameters, save_parameters
 from .layers import Dense, Dropout
 from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
+from .metrics import accuracy, confusion_matrix
+from .mlp import build_mlp
+from .optim import SGD, AdaGrad, Adam, AdamW, RMSProp, clip_grad_norm, get_optimizer
+from .perceptron import Perceptron
+from .preprocessing import MinMaxScaler, StandardScaler, one_hot, train_val_split
+from .regularizers import L1, L2, ElasticNet
+from .schedules import Constant, CosineDecay, ExponentialDecay, LinearWarmup, StepDecay
+from .training import Callback, EarlyStopping, History, TrainingDiverged, evaluate, fit
 
 __version__ = "0.1.0"
 
@@ -21,4 +41,9 @@ __all__ = [
     "sigmoid", "softmax", "log_softmax",
     "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
     "check_module", "check_loss", "numerical_gradient", "relative_error",
+    "NeuralNetClassifier", "save_parameters", "load_parameters", "accuracy", "confusion_matrix",
+    "build_mlp", "SGD", "AdaGrad", "RMSProp", "Adam", "AdamW", "clip_grad_norm", "get_optimizer",
+    "Perceptron", "MinMaxScaler", "StandardScaler", "one_hot", "train_val_split",
+    "L1", "L2", "ElasticNet", "Constant", "StepDecay", "ExponentialDecay", "CosineDecay",
+    "LinearWarmup", "fit", "evaluate", "History", "Callback", "EarlyStopping", "TrainingDiverged",
 ]

@@ -31,7 +31,7 @@ def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None,
         try:
             x = np.asarray(x)
         except Exception as exc:  # ragged lists and the like
-            raise ValueError(f"{name} must be an array of numbers; could not convert it: {exc}")
+            raise ValueError(f"{name} must be an array of numbers; could not convert it: {exc}") from None
         if x.dtype.kind in "iub":
             x = x.astype(np.float32)
     if x.dtype.kind != "f":
@@ -50,6 +50,10 @@ def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None,
     return x
 
 
+class NonFiniteError(ValueError):
+    """NaN or infinite values where finite numbers are required (a ``ValueError``)."""
+
+
 def check_finite(x: np.ndarray, name: str) -> None:
     """Raise ``ValueError`` if ``x`` holds NaN or infinite values.
 
@@ -64,7 +68,7 @@ def check_finite(x: np.ndarray, name: str) -> None:
         if bad.any():
             n_nan = int(np.isnan(x).sum())
             n_inf = int(bad.sum()) - n_nan
-            raise ValueError(
+            raise NonFiniteError(
                 f"{name} contains {n_nan} NaN and {n_inf} infinite values (shape {x.shape}); "
                 "clean or impute the data first")
 

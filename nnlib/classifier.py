@@ -1,0 +1,217 @@
+"""A scikit-learn-style neural-network classifier built on nnlib.
+
+``NeuralNetClassifier`` wraps :func:`~nnlib.mlp.build_mlp` and :func:`~nnlib.training.fit`
+behind ``fit`` / ``predict`` / ``predict_proba`` / ``score``, for chapters that just need
+a model. Unlike scikit-learn's ``MLPClassifier`` it records the validation loss of every
+epoch (``validation_loss_curve_``) and can use dropout, L1/elastic-net penalties, any
+nnlib optimizer, schedules and gradient clipping.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .activations import ACTIVATIONS, sigmoid, softmax
+from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
+from .mlp import build_mlp
+from .optim import OPTIMIZERS, get_optimizer
+from .preprocessing import train_val_split
+from .regularizers import L1, L2, ElasticNet
+from .training import EarlyStopping, fit, predict_outputs
+from .validation import as_float_array, check_choice, check_number, check_positive_int, make_rng
+
+
+class NeuralNetClassifier:
+    """Multi-layer perceptron classifier (softmax output; a sigmoid output for 2 classes).
+
+    Parameters
+    ----------
+    hidden_sizes : sequence of int
+        Width of each hidden layer; ``()`` is (multinomial) logistic regression.
+    activation : {"relu", "leaky_relu", "tanh", "sigmoid"}
+    optimizer : {"adam", "adamw", "sgd", "momentum", "nesterov", "rmsprop", "adagrad"}
+    lr : float
+    epochs, batch_size : int
+    l1, l2 : float
+        Penalty strengths (see :mod:`nnlib.regularizers`); both > 0 gives elastic net.
+    dropout : float in [0, 1)
+        Dropout after every hidden activation.
+    early_stopping : bool
+        Hold out ``validation_fraction`` of the training data (stratified) unless
+        validation data is passed to ``fit``, and stop after ``patience`` epochs without
+        a lower validation loss, restoring the best weights.
+    validation_fraction : float
+    patience : int
+    clip_norm : float, optional
+    schedule : callable, optional
+    seed : int, optional
+        Seeds the weights, dropout, the validation split and the shuffling.
+    progress : bool
+    dtype : float32 (default) or float64
+
+    Fitted attributes (ending in ``_``): ``classes_``, ``n_features_in_``, ``model_``,
+    ``history_``, ``loss_curve_``, ``validation_loss_curve_``, ``n_iter_`` (epochs run),
+    ``best_epoch_``.
+    """
+
+    def __init__(self, hidden_sizes=(100,), activation="relu", optimizer="adam", lr=1e-3,
+                 epochs=20, batch_size=128, l1=0.0, l2=0.0, dropout=0.0, early_stopping=False,
+                 validation_fraction=0.1, patience=5, clip_norm=None, schedule=None, seed=None,
+                 progress=False, dtype=np.float32):
+        self.hidden_sizes = hidden_sizes
+        self.activation = activation
+        self.optimizer = optimizer
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.l1 = l1
+        self.l2 = l2
+        self.dropout = dropout
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.clip_norm = clip_norm
+        self.schedule = schedule
+        self.seed = seed
+        self.progress = progress
+        self.dtype = dtype
+
+    def get_params(self, deep=True):
+        return {k: getattr(self, k) for k in (
+            "hidden_sizes", "activation", "optimizer", "lr", "epochs", "batch_size", "l1",
+            "l2", "dropout", "early_stopping", "validation_fraction", "patience", "clip_norm",
+            "schedule", "seed", "progress", "dtype")}
+
+    def set_params(self, **params):
+        for k, v in params.items():
+            if k not in self.get_params():
+                raise ValueError(f"unknown parameter {k!r} for NeuralNetClassifier")
+            setattr(self, k, v)
+        return self
+
+    def __repr__(self):
+        return f"NeuralNetClassifier(hidden_sizes={self.hidden_sizes}, " \
+               f"activation={self.activation!r}, optimizer={self.optimizer!r}, lr={self.lr})"
+
+    # --- validation ------------------------------------------------------------------
+    def _validate_params(self):
+        check_choice(self.activation, "activation", ACTIVATIONS)
+        check_choice(self.optimizer, "optimizer", OPTIMIZERS)
+        check_number(self.lr, "lr", 0.0, None, low_inclusive=False)
+        check_positive_int(self.epochs, "epochs")
+        check_positive_int(self.batch_size, "batch_size")
+        check_number(self.l1, "l1", 0.0)
+        check_number(self.l2, "l2", 0.0)
+        check_number(self.dropout, "dropout", 0.0, 1.0, high_inclusive=False)
+        check_number(self.validation_fraction, "validation_fraction", 0.0, 1.0, False, False)
+        check_positive_int(self.patience, "patience", minimum=0)
+
+    def _encode(self, y, name="y"):
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"{name} must be a 1-D array of class labels, got shape {y.shape}")
+        if y.dtype.kind == "f":
+            if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+                raise ValueError(f"{name} must hold class labels (integers or strings), got "
+                                 "non-integer floats")
+        idx = np.searchsorted(self.classes_, y)
+        idx = np.clip(idx, 0, len(self.classes_) - 1)
+        if not np.all(self.classes_[idx] == y):
+            unknown = np.setdiff1d(y, self.classes_)[:5]
+            raise ValueError(f"{name} has labels not seen in training: {unknown}")
+        return idx
+
+    def _regularizer(self):
+        if self.l1 and self.l2:
+            return ElasticNet(self.l1, self.l2)
+        if self.l1:
+            return L1(self.l1)
+        if self.l2:
+            return L2(self.l2)
+        return None
+
+    # --- the estimator API -----------------------------------------------------------
+    def fit(self, X, y, X_val=None, y_val=None):
+        """Train on ``(X, y)``; ``X_val, y_val`` (optional) are used for the validation curve
+        and early stopping. Returns ``self``."""
+        self._validate_params()
+        X = as_float_array(X, "X", ndim=2).astype(self.dtype, copy=False)
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError(f"y must be a 1-D array of class labels, got shape {y.shape}")
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"y has {y.shape[0]} labels but X has {X.shape[0]} rows")
+        if y.dtype.kind == "f" and not np.all(y == np.round(y)):
+            raise ValueError("y must hold class labels (integers or strings), got non-integer "
+                             "floats")
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"y must contain at least 2 classes, got {len(self.classes_)}")
+        y_idx = self._encode(y)
+        rng = make_rng(self.seed)
+        if (X_val is None) != (y_val is None):
+            raise ValueError("pass both X_val and y_val, or neither")
+        if X_val is not None:
+            X_val = as_float_array(X_val, "X_val", ndim=2).astype(self.dtype, copy=False)
+            if X_val.shape[1] != X.shape[1]:
+                raise ValueError(f"X_val has {X_val.shape[1]} features but X has {X.shape[1]}")
+            yv_idx = self._encode(y_val, "y_val")
+            if len(yv_idx) != len(X_val):
+                raise ValueError(f"y_val has {len(yv_idx)} labels but X_val has {len(X_val)} rows")
+            validation = (X_val, yv_idx)
+        elif self.early_stopping:
+            X, X_v, y_idx, yv_idx = train_val_split(X, y_idx, self.validation_fraction,
+                                                    seed=rng)
+            validation = (X_v, yv_idx)
+        else:
+            validation = None
+        binary = len(self.classes_) == 2
+        self.n_features_in_ = X.shape[1]
+        self.model_ = build_mlp(X.shape[1], self.hidden_sizes, 1 if binary else len(
+            self.classes_), activation=self.activation, dropout=self.dropout, seed=rng,
+            dtype=self.dtype)
+        self._loss = BinaryCrossEntropy() if binary else SoftmaxCrossEntropy()
+        opt = get_optimizer(self.optimizer, self.model_.parameters(), lr=self.lr)
+        callbacks = []
+        if self.early_stopping:
+            callbacks.append(EarlyStopping("val_loss", patience=self.patience))
+        self.history_ = fit(self.model_, X, y_idx, loss=self._loss, optimizer=opt,
+                            epochs=self.epochs, batch_size=self.batch_size,
+                            validation_data=validation, regularizer=self._regularizer(),
+                            schedule=self.schedule, clip_norm=self.clip_norm,
+                            callbacks=callbacks, seed=rng, progress=self.progress)
+        self.loss_curve_ = list(self.history_.train_loss)
+        self.validation_loss_curve_ = list(self.history_.val_loss) if validation else None
+        self.n_iter_ = len(self.history_)
+        self.best_epoch_ = self.history_.best_epoch
+        return self
+
+    def _check_fitted(self):
+        if not hasattr(self, "model_"):
+            raise ValueError("this NeuralNetClassifier is not fitted yet; call fit(X, y) first")
+
+    def predict_proba(self, X):
+        """Class probabilities, shape ``(N, n_classes)``, columns in the order of ``classes_``."""
+        self._check_fitted()
+        X = as_float_array(X, "X", ndim=2)
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, the model was fitted on "
+                             f"{self.n_features_in_}")
+        out = predict_outputs(self.model_, X.astype(self.dtype, copy=False))
+        if len(self.classes_) == 2:
+            p1 = sigmoid(out.reshape(-1))
+            return np.column_stack([1 - p1, p1])
+        return softmax(out)
+
+    def predict(self, X):
+        """The most probable class of each row."""
+        self._check_fitted()
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def score(self, X, y) -> float:
+        """Accuracy on ``(X, y)``."""
+        y = np.asarray(y)
+        pred = self.predict(X)
+        if y.shape != pred.shape:
+            raise ValueError(f"y must have shape {pred.shape}, got {y.shape}")
+        return float(np.mean(pred == y))

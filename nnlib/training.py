@@ -1,0 +1,354 @@
+r"""The training loop: shuffled mini-batches, validation, callbacks, a progress bar.
+
+One epoch of :func:`fit`, for each mini-batch :math:`B` of a fresh random permutation::
+
+    Z = model.forward(X[B])                 # logits
+    loss = loss_fn.forward(Z, y[B])         # mean over the batch
+    model.backward(loss_fn.backward())      # fills every p.grad
+    regularizer.add_gradient(...)           # + dR/dW            (optional)
+    clip_grad_norm(...)                     # cap ||g||          (optional)
+    optimizer.step()                        # theta <- theta - ...
+
+Mini-batches are taken by indexing through the permutation (``X[perm[i:i+B]]``), never
+by copying the whole shuffled dataset each epoch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .core import Module
+from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
+from .optim import Optimizer, clip_grad_norm, get_optimizer
+from .regularizers import Regularizer
+from .validation import (
+    NonFiniteError,
+    as_float_array,
+    as_labels,
+    check_number,
+    check_positive_int,
+    make_rng,
+)
+
+
+class TrainingDiverged(FloatingPointError):
+    """Raised when the loss becomes NaN or infinite (a ``FloatingPointError``)."""
+
+
+@dataclass
+class History:
+    """Per-epoch records of a training run (lists, one entry per epoch).
+
+    ``train_loss`` and ``train_acc`` are running averages over the epoch's mini-batches
+    (in training mode, so with dropout active); ``val_loss`` and ``val_acc`` are measured
+    after the epoch in evaluation mode. ``train_loss`` is the data loss, without the
+    penalty, so that it is comparable with ``val_loss``. ``lr`` is the rate of the epoch's
+    last step, ``seconds`` the wall time of the epoch.
+    """
+
+    epoch: list = field(default_factory=list)
+    train_loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+    lr: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    stopped_epoch: int | None = None
+    best_epoch: int | None = None
+
+    KEYS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "lr", "seconds")
+
+    @property
+    def history(self) -> dict:
+        """The per-epoch lists as a dict (like Keras' ``History.history``)."""
+        return {k: getattr(self, k) for k in self.KEYS}
+
+    def __len__(self):
+        return len(self.epoch)
+
+    def __repr__(self):
+        if not self.epoch:
+            return "History(empty)"
+        last = {k: getattr(self, k)[-1] for k in ("train_loss", "train_acc", "val_loss",
+                                                   "val_acc")}
+        shown = ", ".join(f"{k}={v:.4f}" for k, v in last.items() if v is not None)
+        return f"History({len(self.epoch)} epochs, last: {shown})"
+
+
+class Callback:
+    """Called after every epoch; return True from ``on_epoch_end`` to stop training."""
+
+    def on_train_begin(self, model: Module) -> None:
+        pass
+
+    def on_epoch_end(self, epoch: int, history: History, model: Module) -> bool:
+        return False
+
+    def on_train_end(self, model: Module, history: History) -> None:
+        pass
+
+
+class EarlyStopping(Callback):
+    """Stop when ``monitor`` has not improved for ``patience`` epochs.
+
+    Parameters
+    ----------
+    monitor : {"val_loss", "val_acc", "train_loss", "train_acc"}
+        Losses must decrease, accuracies increase, by more than ``min_delta``.
+    patience : int
+        Epochs without improvement before stopping.
+    restore_best : bool
+        At the end, put back the parameters of the best epoch (recorded in
+        ``history.best_epoch``).
+    """
+
+    def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
+                 restore_best: bool = True):
+        if monitor not in ("val_loss", "val_acc", "train_loss", "train_acc"):
+            raise ValueError(f"unknown monitor {monitor!r}; expected val_loss, val_acc, "
+                             "train_loss or train_acc")
+        self.monitor = monitor
+        self.patience = check_positive_int(patience, "patience", minimum=0)
+        self.min_delta = check_number(min_delta, "min_delta", 0.0)
+        self.restore_best = bool(restore_best)
+
+    def on_train_begin(self, model):
+        self.best = None
+        self.best_epoch = None
+        self.wait = 0
+        self._best_params = None
+
+    def _improved(self, value):
+        if self.best is None:
+            return True
+        if self.monitor.endswith("loss"):
+            return value < self.best - self.min_delta
+        return value > self.best + self.min_delta
+
+    def on_epoch_end(self, epoch, history, model):
+        value = getattr(history, self.monitor)[-1]
+        if value is None:
+            raise ValueError(f"EarlyStopping monitors {self.monitor!r}, which is not recorded; "
+                             "pass validation_data to fit or monitor a train_* quantity")
+        if self._improved(value):
+            self.best, self.best_epoch, self.wait = value, epoch, 0
+            if self.restore_best:
+                self._best_params = [p.value.copy() for p in model.parameters()]
+            return False
+        self.wait += 1
+        return self.wait >= self.patience
+
+    def on_train_end(self, model, history):
+        history.best_epoch = self.best_epoch
+        if self.restore_best and self._best_params is not None:
+            for p, best in zip(model.parameters(), self._best_params):
+                p.value[...] = best
+
+
+def _task(loss_fn: Loss) -> str:
+    if isinstance(loss_fn, SoftmaxCrossEntropy):
+        return "multiclass"
+    if isinstance(loss_fn, BinaryCrossEntropy):
+        return "binary"
+    return "regression"
+
+
+def _n_correct(task, out, y) -> int | None:
+    if task == "multiclass":
+        return int((out.argmax(axis=1) == y).sum())
+    if task == "binary":
+        return int(((out.reshape(-1) > 0) == (y.reshape(-1) > 0.5)).sum())
+    return None
+
+
+def predict_outputs(model: Module, X, batch_size: int = 4096) -> np.ndarray:
+    """The model's outputs (logits) for ``X``, in evaluation mode, batch by batch.
+
+    The model's train/eval mode is restored afterwards.
+    """
+    X = as_float_array(X, "X", ndim=2)
+    was_training = model.training
+    model.eval()
+    try:
+        outs = [model.forward(X[i:i + batch_size]) for i in range(0, len(X), batch_size)]
+    finally:
+        model.train(was_training)
+    return np.concatenate(outs)
+
+
+def evaluate(model: Module, X, y, loss_fn: Loss | None = None,
+             batch_size: int = 4096) -> tuple[float, float | None]:
+    """``(mean loss, accuracy)`` of ``model`` on ``(X, y)`` in evaluation mode."""
+    loss_fn = loss_fn or SoftmaxCrossEntropy()
+    out = predict_outputs(model, X, batch_size)
+    loss = loss_fn.forward(out, y)
+    correct = _n_correct(_task(loss_fn), out, np.asarray(y))
+    return loss, (None if correct is None else correct / len(out))
+
+
+def _check_xy(X, y, task, name_x="X", name_y="y"):
+    X = as_float_array(X, name_x, ndim=2)
+    if task == "multiclass":
+        y = as_labels(y, name_y, n_samples=X.shape[0])
+    else:
+        y = np.asarray(y)
+        if y.dtype.kind not in "iufb":
+            raise ValueError(f"{name_y} must be numeric, got dtype {y.dtype}")
+        if y.shape[0] != X.shape[0]:
+            raise ValueError(f"{name_y} has {y.shape[0]} rows but {name_x} has {X.shape[0]}")
+    return X, y
+
+
+def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = None,
+        epochs: int = 10, batch_size: int = 128, validation_data=None,
+        regularizer: Regularizer | None = None, schedule=None, clip_norm: float | None = None,
+        callbacks=(), shuffle: bool = True, seed=None, progress: bool = True,
+        history: History | None = None) -> History:
+    """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
+
+    Parameters
+    ----------
+    model : Module
+        E.g. a :class:`~nnlib.core.Sequential` ending in logits.
+    X : ndarray, shape (N, n_features)
+        Float32 (fast) or float64. Never modified; mini-batches are copies of rows.
+    y : ndarray, shape (N,)
+        Integer class labels for ``SoftmaxCrossEntropy``; 0/1 for ``BinaryCrossEntropy``.
+    loss : Loss, optional
+        Default :class:`~nnlib.losses.SoftmaxCrossEntropy`.
+    optimizer : str or Optimizer
+        An :mod:`nnlib.optim` optimizer, or a name (``"adam"``, ``"sgd"``, ...).
+    lr : float, optional
+        Learning rate when ``optimizer`` is a name.
+    epochs, batch_size : int
+    validation_data : tuple (X_val, y_val), optional
+        Evaluated after every epoch (``val_loss``, ``val_acc``).
+    regularizer : Regularizer, optional
+        A penalty on the weights (:mod:`nnlib.regularizers`).
+    schedule : callable, optional
+        ``schedule(epoch) -> lr`` (:mod:`nnlib.schedules`), called before every step with
+        the fractional epoch.
+    clip_norm : float, optional
+        Clip the global gradient norm to this value before each step.
+    callbacks : sequence of Callback
+        E.g. ``[EarlyStopping(patience=5)]``.
+    shuffle : bool
+        Draw a new random order every epoch (from ``seed``).
+    seed : int or numpy.random.Generator, optional
+        Seeds the shuffling. (Weights and dropout masks have their own seeds.)
+    progress : bool
+        Show a tqdm progress bar (notebook or terminal). ``TQDM_DISABLE=1`` also hides it.
+    history : History, optional
+        Continue an earlier run's history (epochs are numbered on from it).
+
+    Raises
+    ------
+    TrainingDiverged
+        If the loss becomes NaN or infinite.
+    """
+    loss_fn = loss if loss is not None else SoftmaxCrossEntropy()
+    if not isinstance(loss_fn, Loss):
+        raise TypeError(f"loss must be an nnlib Loss, got {type(loss_fn).__name__}")
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nnlib Module, got {type(model).__name__}")
+    task = _task(loss_fn)
+    X, y = _check_xy(X, y, task)
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError("validation_data must be a pair (X_val, y_val)")
+        X_val, y_val = _check_xy(*validation_data, task, "X_val", "y_val")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    if clip_norm is not None:
+        clip_norm = check_number(clip_norm, "clip_norm", 0.0, None, low_inclusive=False)
+    if regularizer is not None and not isinstance(regularizer, Regularizer):
+        raise TypeError(f"regularizer must be an nnlib Regularizer, got {regularizer!r}")
+    if schedule is not None and not callable(schedule):
+        raise TypeError("schedule must be callable: schedule(epoch) -> learning rate")
+    params = model.parameters()
+    if isinstance(optimizer, Optimizer):
+        if lr is not None:
+            optimizer.lr = check_number(lr, "lr", 0.0, None, low_inclusive=False)
+        opt = optimizer
+    else:
+        opt = get_optimizer(optimizer, params, lr=lr)
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be nnlib Callbacks, got {type(cb).__name__}")
+    rng = make_rng(seed)
+
+    from tqdm.auto import tqdm  # imported here: `import nnlib` stays light
+
+    history = history if history is not None else History()
+    first_epoch = len(history)
+    n = X.shape[0]
+    steps = -(-n // batch_size)
+    model.train()
+    for cb in callbacks:
+        cb.on_train_begin(model)
+    bar = tqdm(range(first_epoch, first_epoch + epochs), disable=not progress, unit="epoch",
+               leave=True, dynamic_ncols=True)
+    try:
+        for epoch in bar:
+            start = time.perf_counter()
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            total_loss, total_correct = 0.0, 0
+            for step in range(steps):
+                if schedule is not None:
+                    opt.lr = schedule(epoch + step / steps)
+                idx = order[step * batch_size:(step + 1) * batch_size]
+                xb, yb = X[idx], y[idx]
+                try:
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        out = model.forward(xb)
+                        batch_loss = loss_fn.forward(out, yb)
+                except NonFiniteError:       # the data was checked: the weights blew up
+                    batch_loss = float("nan")
+                if not np.isfinite(batch_loss):
+                    raise TrainingDiverged(
+                        f"the loss became {batch_loss} at epoch {epoch}, step {step} with "
+                        f"learning rate {opt.lr:g}: training diverged. The usual cause is a "
+                        f"learning rate that is too high; try one 3-10x smaller, or clip "
+                        f"the gradient norm (clip_norm=...).")
+                model.backward(loss_fn.backward(), need_input_grad=False)
+                if regularizer is not None:
+                    regularizer.add_gradient(params)
+                if clip_norm is not None:
+                    clip_grad_norm(params, clip_norm)
+                opt.step()
+                total_loss += batch_loss * len(idx)
+                correct = _n_correct(task, out, yb)
+                if correct is not None:
+                    total_correct += correct
+            history.epoch.append(epoch)
+            history.train_loss.append(total_loss / n)
+            history.train_acc.append(total_correct / n if task != "regression" else None)
+            if validation_data is not None:
+                val_loss, val_acc = evaluate(model, X_val, y_val, loss_fn)
+            else:
+                val_loss = val_acc = None
+            history.val_loss.append(val_loss)
+            history.val_acc.append(val_acc)
+            history.lr.append(opt.lr)
+            history.seconds.append(time.perf_counter() - start)
+            if progress:
+                shown = {"loss": history.train_loss[-1], "acc": history.train_acc[-1],
+                         "val_loss": val_loss, "val_acc": val_acc}
+                bar.set_postfix({k: f"{v:.4f}" for k, v in shown.items() if v is not None})
+            if any([cb.on_epoch_end(epoch, history, model) for cb in callbacks]):
+                history.stopped_epoch = epoch
+                break
+    finally:
+        bar.close()
+        model.train()
+    for cb in callbacks:
+        cb.on_train_end(model, history)
+    return history
+
+
+__all__ = ["fit", "evaluate", "predict_outputs", "History", "Callback", "EarlyStopping",
+           "TrainingDiverged", "MeanSquaredError"]
