@@ -28,6 +28,8 @@ equation it computes.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .core import Module, Parameter
@@ -245,10 +247,10 @@ class Adam(Optimizer):
         else:
             c1 = c2 = 1.0
         np.sqrt(v, out=tmp)
-        tmp *= 1 / np.sqrt(c2)                     # sqrt(v_hat) = sqrt(v / c2)
+        tmp *= 1 / math.sqrt(c2)                   # sqrt(v_hat) = sqrt(v / c2)
         tmp += self.eps
         np.divide(m, tmp, out=tmp)                 # m / (sqrt(v_hat) + eps)
-        tmp *= self.lr / c1                        # m_hat = m / c1
+        tmp *= self.lr / c1                        # m_hat = m / c1  (Python floats: float32 stays)
         p.value -= tmp                             # theta -= eta m_hat / (sqrt(v_hat) + eps)
 
     def _options(self):

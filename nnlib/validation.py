@@ -7,9 +7,25 @@ becomes an array; an array is returned as it is).
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 
 import numpy as np
+
+# Checking every array for NaN costs a pass over it. ``fit`` checks its data once, up front,
+# then turns the per-batch finiteness checks off (it watches the loss for NaN instead).
+_CHECK_FINITE = True
+
+
+@contextlib.contextmanager
+def finite_checks_disabled():
+    """Within this block, modules skip their NaN/inf input checks (shapes are still checked)."""
+    global _CHECK_FINITE
+    previous, _CHECK_FINITE = _CHECK_FINITE, False
+    try:
+        yield
+    finally:
+        _CHECK_FINITE = previous
 
 
 def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None,
@@ -45,7 +61,7 @@ def as_float_array(x, name: str, ndim: int | tuple[int, ...] | None = None,
             raise ValueError(f"{name} must be a {want}-D array, got shape {x.shape} ({x.ndim}-D)")
     if x.size == 0:
         raise ValueError(f"{name} is empty (shape {x.shape}); expected at least one sample")
-    if finite:
+    if finite and _CHECK_FINITE:
         check_finite(x, name)
     return x
 
