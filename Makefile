@@ -23,6 +23,7 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(BIN)/python -m pip install -q -r requirements-dev.txt -c constraints.txt
 	touch $(STAMP)
 
+# The HTML book in _build/html, from the committed notebook outputs (execute_notebooks: off).
 book: venv
 	$(BIN)/jupyter-book build -W -n --keep-going .
 
@@ -32,12 +33,24 @@ lint: venv
 unit: venv
 	$(BIN)/python -m pytest tests
 
+# Re-run every notebook of book/ (and the chapter template) and compare each cell's output
+# with the committed one. Widgets static, no progress bars, figures inline (not Agg), as in
+# tools/run_notebook.sh, which produces the committed outputs.
+NOTEBOOK_ENV := NNLIB_WIDGETS=static TQDM_DISABLE=1 \
+	MPLBACKEND=module://matplotlib_inline.backend_inline
 notebooks: venv
-	$(BIN)/python -m pytest book --nbval --nbval-current-env \
+	$(NOTEBOOK_ENV) $(BIN)/python -m pytest $(wildcard book/*.ipynb) templates/chapter_template.ipynb \
+		--nbval --nbval-current-env --nbval-cell-timeout=1200 \
 		--nbval-sanitize-with .ci/nbval_sanitize.cfg -p no:cacheprovider
 
+# Open the built pages in headless Chromium: maths rendered, figures and exercise boxes
+# present, no request to a remote host; screenshots in _build/screenshots (CI artifact).
+# Skipped with a visible reason when chromium is not installed.
+browser: venv
+	$(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
+
 # Everything, in the order that fails fastest: lint, unit tests, book (with -W), notebooks, browser.
-test: venv lint unit book notebooks
+test: venv lint unit book notebooks browser
 
 bench: venv
 	$(BIN)/python benchmarks/bench_training.py
