@@ -270,6 +270,9 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
         raise TypeError("schedule must be callable: schedule(epoch) -> learning rate")
     params = model.parameters()
     if isinstance(optimizer, Optimizer):
+        if {id(p) for p in optimizer.params} != {id(p) for p in params}:
+            raise ValueError("optimizer was created for other parameters than this model's; "
+                             "create it with the model's parameters: Adam(model.parameters())")
         if lr is not None:
             optimizer.lr = check_number(lr, "lr", 0.0, None, low_inclusive=False)
         opt = optimizer

@@ -227,6 +227,8 @@ BAD = [
     ("bad-regularizer", lambda: fit_small(regularizer=0.1), "regularizer"),
     ("clip-negative", lambda: fit_small(clip_norm=-1.0), "clip_norm"),
     ("X-1d", lambda: fit_small(X=X0[:, 0]), "2-D"),
+    ("optimizer-of-other-model",
+     lambda: fit_small(optimizer=nnlib.Adam(build_mlp(4, [4], 3).parameters())), "optimizer"),
     ("clf-unknown-activation", lambda: NeuralNetClassifier(activation="swish").fit(X0, Y0),
      "activation"),
     ("clf-unknown-optimizer", lambda: NeuralNetClassifier(optimizer="lion").fit(X0, Y0),

@@ -1,0 +1,196 @@
+"""Speed of nnlib's training loop against scikit-learn and against the matrix-product floor.
+
+For MNIST-shaped random data (60,000 x 784 float32, 10 classes), batch 128, Adam, ReLU:
+
+* ``nnlib``   — wall time of ``nnlib.fit(..., epochs=1)`` (one epoch, everything included);
+* ``sklearn`` — ``MLPClassifier(solver="adam", batch_size=128, alpha=0)`` trained one epoch
+  per call (``max_iter=1, warm_start=True``), on the same data and architecture;
+* ``floor``   — only the matrix products one epoch needs: per mini-batch, the forward
+  products, the weight gradients ``X^T G`` and the input gradients ``G W^T`` of every layer
+  but the first (nothing else: no activation, loss or optimizer).
+
+The three are **interleaved** epoch by epoch, so a noisy machine slows all of them alike;
+the script reports the minimum and the median over the epochs, and the ratios of the
+medians. Then it measures each one's peak memory (max RSS) over a full run in a fresh
+process, and the time of ``import nnlib``. Everything runs with 1 and with 2 BLAS threads
+(threadpoolctl).
+
+Usage::
+
+    python benchmarks/bench_training.py                 # both architectures, 1 and 2 threads
+    python benchmarks/bench_training.py --epochs 3 --threads 2 --arch 784-256-10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+N, D, K, BATCH = 60_000, 784, 10, 128
+
+
+def make_data(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.random((N, D), dtype=np.float32)
+    y = rng.integers(0, K, N)
+    return X, y
+
+
+def floor_epoch(X, weights):
+    """The bare matrix products of one epoch (see the module docstring)."""
+    start = time.perf_counter()
+    for s in range(0, len(X), BATCH):
+        a = X[s:s + BATCH]
+        acts = [a]
+        for W in weights:                       # forward: A_{l} = A_{l-1} W_l
+            a = a @ W
+            acts.append(a)
+        g = a
+        for layer in range(len(weights) - 1, -1, -1):
+            _ = acts[layer].T @ g               # dW_l = A_{l-1}^T G_l
+            if layer > 0:
+                g = g @ weights[layer].T        # G_{l-1} = G_l W_l^T (not for the input)
+    return time.perf_counter() - start
+
+
+def run_interleaved(sizes, epochs, threads, X, y):
+    import nnlib
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    from threadpoolctl import threadpool_limits
+
+    hidden = sizes[1:-1]
+    rng = np.random.default_rng(1)
+    weights = [(rng.standard_normal((a, b)) * 0.05).astype(np.float32)
+               for a, b in zip(sizes[:-1], sizes[1:])]
+    model = nnlib.build_mlp(sizes[0], hidden, sizes[-1], seed=0)
+    opt = nnlib.Adam(model.parameters(), lr=1e-3)
+    sk = MLPClassifier(hidden_layer_sizes=hidden, solver="adam", batch_size=BATCH, alpha=0.0,
+                       learning_rate_init=1e-3, max_iter=1, warm_start=True, shuffle=True,
+                       random_state=0, tol=0, n_iter_no_change=10 ** 9)
+    times = {"floor": [], "nnlib": [], "sklearn": []}
+    with threadpool_limits(threads), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # one warm-up round (page faults, BLAS buffers, sklearn's first-call set-up)
+        floor_epoch(X[:10_000], weights)
+        nnlib.fit(model, X[:10_000], y[:10_000], optimizer=opt, epochs=1, progress=False)
+        sk.fit(X, y)
+        for epoch in range(epochs):
+            times["floor"].append(floor_epoch(X, weights))
+            t = time.perf_counter()
+            nnlib.fit(model, X, y, optimizer=opt, epochs=1, progress=False, seed=epoch)
+            times["nnlib"].append(time.perf_counter() - t)
+            t = time.perf_counter()
+            sk.fit(X, y)
+            times["sklearn"].append(time.perf_counter() - t)
+    dtype = sk.coefs_[0].dtype
+    return times, str(dtype)
+
+
+PEAK_SNIPPET = r"""
+import resource, sys, warnings
+import numpy as np
+from threadpoolctl import threadpool_limits
+sys.path.insert(0, {bench_dir!r})
+from bench_training import make_data
+which, sizes, epochs, threads = {which!r}, {sizes!r}, {epochs}, {threads}
+X, y = make_data()
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with threadpool_limits(threads), warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    if which == "nnlib":
+        import nnlib
+        model = nnlib.build_mlp(sizes[0], sizes[1:-1], sizes[-1], seed=0)
+        nnlib.fit(model, X, y, epochs=epochs, batch_size=128, progress=False)
+    else:
+        from sklearn.neural_network import MLPClassifier
+        MLPClassifier(sizes[1:-1], solver="adam", batch_size=128, alpha=0.0, max_iter=epochs,
+                      random_state=0, tol=0, n_iter_no_change=10**9).fit(X, y)
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(base / 1024, peak / 1024)
+"""
+
+
+def peak_memory(which, sizes, epochs, threads):
+    import os
+    code = PEAK_SNIPPET.format(bench_dir=os.path.dirname(os.path.abspath(__file__)),
+                               which=which, sizes=sizes, epochs=epochs, threads=threads)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def import_time(repeats=5):
+    code = ("import time, sys; t = time.perf_counter(); import nnlib; "
+            "print(time.perf_counter() - t, 'matplotlib' in sys.modules, 'sklearn' in sys.modules)")
+    results = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                             check=True).stdout.split()
+        results.append((float(out[0]), out[1] == "True", out[2] == "True"))
+    return min(r[0] for r in results), any(r[1] for r in results), any(r[2] for r in results)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--arch", nargs="+", default=["784-256-10", "784-512-256-128-10"])
+    parser.add_argument("--threads", nargs="+", type=int, default=[1, 2])
+    parser.add_argument("--epochs", type=int, default=5, help="interleaved epochs per method")
+    parser.add_argument("--memory-epochs", type=int, default=2)
+    parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    X, y = make_data()
+    results = []
+    print(f"data: {N} x {D} float32, batch {BATCH}, Adam, ReLU; "
+          f"{args.epochs} interleaved epochs per method\n")
+    header = (f"{'arch':<20}{'thr':>4} | {'floor s/ep':>16} | {'nnlib s/ep':>16} | "
+              f"{'sklearn s/ep':>16} | {'sk/nnlib':>8} {'nnlib/floor':>11}")
+    print(header)
+    print("-" * len(header))
+    for arch in args.arch:
+        sizes = [int(s) for s in arch.split("-")]
+        for threads in args.threads:
+            times, sk_dtype = run_interleaved(sizes, args.epochs, threads, X, y)
+            med = {k: statistics.median(v) for k, v in times.items()}
+            low = {k: min(v) for k, v in times.items()}
+            row = dict(arch=arch, threads=threads, sklearn_dtype=sk_dtype,
+                       median=med, minimum=low, all=times,
+                       speedup_vs_sklearn=med["sklearn"] / med["nnlib"],
+                       ratio_to_floor=med["nnlib"] / med["floor"])
+            results.append(row)
+            cell = {k: f"{low[k]:.3f} / {med[k]:.3f}" for k in med}
+            print(f"{arch:<20}{threads:>4} | {cell['floor']:>16} | {cell['nnlib']:>16} | "
+                  f"{cell['sklearn']:>16} | {row['speedup_vs_sklearn']:>7.2f}x "
+                  f"{row['ratio_to_floor']:>10.2f}x", flush=True)
+    print("(min / median seconds per epoch; ratios of medians; sklearn trains in "
+          f"{results[0]['sklearn_dtype']})\n")
+
+    if not args.no_memory:
+        print(f"peak memory (max RSS of a fresh process, {args.memory_epochs} epochs; "
+              "the data alone is 188 MB):")
+        for arch in args.arch:
+            sizes = [int(s) for s in arch.split("-")]
+            for which in ("nnlib", "sklearn"):
+                base, peak = peak_memory(which, sizes, args.memory_epochs, max(args.threads))
+                print(f"  {arch:<20} {which:<8} {peak:7.0f} MB (after loading the data: "
+                      f"{base:.0f} MB, training adds {peak - base:.0f} MB)")
+                results.append(dict(arch=arch, which=which, peak_mb=peak, base_mb=base))
+    seconds, mpl, skl = import_time()
+    print(f"\nimport nnlib: {seconds:.3f} s (best of 5); imports matplotlib: {mpl}; "
+          f"imports scikit-learn: {skl}")
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(dict(results=results, import_seconds=seconds), fh, indent=1)
+
+
+if __name__ == "__main__":
+    main()
