@@ -61,10 +61,11 @@ def floor_epoch(X, weights):
 
 
 def run_interleaved(sizes, epochs, threads, X, y):
-    import nnlib
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
     from threadpoolctl import threadpool_limits
+
+    import nnlib
 
     hidden = sizes[1:-1]
     rng = np.random.default_rng(1)

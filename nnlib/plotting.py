@@ -6,9 +6,10 @@ Every function draws into the Axes (or Axes list) it is given, or creates a smal
 (``DPI`` dots per inch, so that notebooks stay small), and returns what it drew on: an
 ``Axes`` for single plots, a ``Figure`` for grids of panels.
 
-In a notebook, end a plotting cell with ``;`` or assign the result
-(``ax = plot_decision_boundary(...)``): the figure is shown once, without the
-``<Axes: ...>`` line under it.
+In a notebook, end a plotting cell with ``plt.show()`` or an assignment
+(``ax = plot_decision_boundary(...)``): the figure is shown once, without an
+``<Axes: ...>`` line under it. Not with a trailing ``;``: nbval runs cells outside
+IPython's history, where the ``;`` has no effect, so the output would differ.
 """
 
 from __future__ import annotations

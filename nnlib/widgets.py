@@ -86,7 +86,8 @@ def _control(name, spec, value):
 
 
 def _defaults(fn, controls):
-    """The static values: the spec's default, else fn's default, else the range's start."""
+    """The static values: a slider's given default, else fn's default, else the range's start;
+    a menu's first entry; a fixed value itself."""
     params = inspect.signature(fn).parameters
     values = {}
     for name, spec in controls.items():
@@ -96,7 +97,7 @@ def _defaults(fn, controls):
             values[name] = spec[3] if len(spec) == 4 else (
                 fn_default if fn_default is not None else spec[0])
         elif isinstance(spec, list) and spec:
-            values[name] = fn_default if fn_default in spec else spec[0]
+            values[name] = spec[0]
         else:
             values[name] = spec
     return values
@@ -116,7 +117,7 @@ def interactive_or_static(fn, **controls) -> Demo:
         * ``(min, max)``, ``(min, max, step)`` or ``(min, max, step, default)``: a slider
           (integer when every number is an int). Without a default, ``fn``'s own default
           is used, else ``min``.
-        * a list: a drop-down menu (default: ``fn``'s default if listed, else the first).
+        * a list: a drop-down menu; its first entry is the default.
         * any other value: passed unchanged.
 
     Returns

@@ -4,9 +4,21 @@ import numpy as np
 import pytest
 
 import nnlib
-from nnlib import (BinaryCrossEntropy, Dense, Dropout, LeakyReLU, MeanSquaredError, ReLU,
-                   Sequential, Sigmoid, Softmax, SoftmaxCrossEntropy, Tanh, check_loss,
-                   check_module)
+from nnlib import (
+    BinaryCrossEntropy,
+    Dense,
+    Dropout,
+    LeakyReLU,
+    MeanSquaredError,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Softmax,
+    SoftmaxCrossEntropy,
+    Tanh,
+    check_loss,
+    check_module,
+)
 from nnlib.init import INITIALIZERS, initialize
 
 TOL = 1e-7

@@ -6,11 +6,33 @@ import numpy as np
 import pytest
 
 import nnlib
-from nnlib import (L1, L2, CosineDecay, Dense, ElasticNet, EarlyStopping, ExponentialDecay,
-                   LinearWarmup, MinMaxScaler, NeuralNetClassifier, Perceptron, ReLU,
-                   Sequential, StandardScaler, StepDecay, TrainingDiverged, build_mlp,
-                   confusion_matrix, fit, load_parameters, numerical_gradient, one_hot,
-                   relative_error, save_parameters, train_val_split)
+from nnlib import (
+    L1,
+    L2,
+    CosineDecay,
+    Dense,
+    EarlyStopping,
+    ElasticNet,
+    ExponentialDecay,
+    LinearWarmup,
+    MinMaxScaler,
+    NeuralNetClassifier,
+    Perceptron,
+    ReLU,
+    Sequential,
+    StandardScaler,
+    StepDecay,
+    TrainingDiverged,
+    build_mlp,
+    confusion_matrix,
+    fit,
+    load_parameters,
+    numerical_gradient,
+    one_hot,
+    relative_error,
+    save_parameters,
+    train_val_split,
+)
 from nnlib.datasets import make_spiral
 
 

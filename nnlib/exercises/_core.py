@@ -235,7 +235,7 @@ class Exercise:
         try:
             g = np.asarray(got, dtype=np.float64)
         except (TypeError, ValueError):
-            return f"{name} should be a NumPy array of numbers, got {type(got).__name__}"
+            return f"{name} should be a NumPy array of numbers, got {type(got).__name__} {got!r:.40}"
         e = np.asarray(expected, dtype=np.float64)
         if g.shape != e.shape:
             msg = f"{name} should have shape {e.shape}, got shape {g.shape}"
