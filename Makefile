@@ -7,13 +7,14 @@ STAMP := $(VENV)/.installed-stamp
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv book test unit notebooks lint browser bench student clean
+.PHONY: help venv book test unit notebooks lint browser bench student grade clean
 
 help:
 	@echo "make book   - build the HTML book into _build/html (warnings are errors)"
 	@echo "make test   - lint, unit tests, book build, notebook tests (nbval), browser check"
 	@echo "make bench  - print the speed benchmarks"
 	@echo "make student- write the student edition of the notebooks into student/"
+	@echo "make grade SUBMISSIONS=dir - run submitted notebooks, write grades.csv"
 
 venv: $(STAMP)
 
@@ -54,6 +55,20 @@ test: venv lint unit book notebooks browser
 
 bench: venv
 	$(BIN)/python benchmarks/bench_training.py
+
+# The student edition: every chapter notebook with its solutions replaced by stubs
+# (raise NotImplementedError), solution dropdowns removed, outputs cleared; see
+# book/instructors.md.
+student: venv
+	$(BIN)/python -m nnlib.instructor student --out student
+
+# Grade a folder of submitted notebooks (STUDENT.ipynb files or STUDENT/ folders): each runs
+# in a fresh kernel with TIMEOUT seconds; one row per student, one column per exercise.
+SUBMISSIONS ?= submissions
+GRADES ?= grades.csv
+TIMEOUT ?= 600
+grade: venv
+	$(BIN)/python -m nnlib.instructor grade $(SUBMISSIONS) --out $(GRADES) --timeout $(TIMEOUT)
 
 clean:
 	rm -rf _build student

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import copy
 import inspect
+import json
+import os
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -159,6 +161,7 @@ class Exercise:
                                       f"({type(exc).__name__}: {exc}); please report it.")
         if not quiet:
             print(message)
+        _log_for_grading(self.name, passed)
         return CheckResult(self.name, passed, message)
 
     def _evaluate(self, fn) -> tuple[bool, str]:
@@ -281,3 +284,19 @@ def register(name: str, *, title: str, instructions: str, hint: str = "",
                   output_names=tuple(output_names), rtol=rtol, atol=atol, module=module)
     _REGISTRY[name] = ex
     return ex
+
+
+def _log_for_grading(name: str, passed: bool) -> None:
+    """Append ``{"exercise", "passed"}`` to the file named by ``NNLIB_GRADING_LOG``, if set.
+
+    The grading command (:mod:`nnlib.instructor.grading`) sets it for each submission, so
+    results are read from a log rather than parsed from printed text.
+    """
+    path = os.environ.get("NNLIB_GRADING_LOG")
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"exercise": name, "passed": bool(passed)}) + "\n")
+    except OSError:
+        pass
