@@ -1,0 +1,202 @@
+"""Random shifts (nnlib.augmentation): exact pixels against a loop, seeding, fit_augmented."""
+
+import numpy as np
+import pytest
+
+import nnlib
+import nnlib.augmentation
+from nnlib import Adam, EarlyStopping, History, build_mlp, fit
+from nnlib.augmentation import RandomShift, fit_augmented, random_shift
+
+
+def shift_by_loop(img, dy, dx):
+    """The definition, pixel by pixel: out[r, c] = img[r - dy, c - dx], zero outside."""
+    h, w = img.shape
+    out = np.zeros_like(img)
+    for r in range(h):
+        for c in range(w):
+            if 0 <= r - dy < h and 0 <= c - dx < w:
+                out[r, c] = img[r - dy, c - dx]
+    return out
+
+
+def images(n=40, h=7, w=6, seed=0, dtype=np.float32):
+    return np.random.default_rng(seed).random((n, h, w)).astype(dtype) + 0.5   # no zeros
+
+
+@pytest.mark.parametrize("max_shift", [1, 2, 3])
+def test_every_image_is_shifted_exactly_as_defined(max_shift):
+    X = images()
+    out, shifts = random_shift(X, max_shift, rng=1, return_shifts=True)
+    assert out.shape == X.shape and out.dtype == X.dtype
+    assert shifts.shape == (len(X), 2) and np.abs(shifts).max() <= max_shift
+    for img, got, (dy, dx) in zip(X, out, shifts):
+        np.testing.assert_array_equal(got, shift_by_loop(img, dy, dx))
+
+
+def test_shifts_cover_the_range_uniformly_and_independently():
+    X = np.zeros((20_000, 5, 5), dtype=np.uint8)
+    _, shifts = random_shift(X, 2, rng=0, return_shifts=True)
+    for axis in range(2):
+        counts = np.bincount(shifts[:, axis] + 2, minlength=5)
+        assert counts.min() > 0.18 * len(X) and counts.max() < 0.22 * len(X)   # ~1/5 each
+    pairs = np.bincount((shifts[:, 0] + 2) * 5 + shifts[:, 1] + 2, minlength=25)
+    assert pairs.min() > 0.03 * len(X)                                      # all 25 pairs
+
+
+def test_no_wrap_around_and_zero_fill():
+    X = np.ones((500, 6, 6), dtype=np.float32)
+    out, shifts = random_shift(X, 2, rng=3, return_shifts=True)
+    # the number of surviving pixels is (6 - |dy|) * (6 - |dx|); the rest are zeros
+    kept = (6 - np.abs(shifts[:, 0])) * (6 - np.abs(shifts[:, 1]))
+    np.testing.assert_array_equal(out.reshape(500, -1).sum(axis=1), kept)
+    assert set(np.unique(out)) <= {0.0, 1.0}
+
+
+def test_flattened_rows_and_uint8_and_input_untouched():
+    X = images(n=30, h=5, w=5, seed=2)
+    flat = X.reshape(30, 25).copy()
+    before = flat.copy()
+    out_flat = random_shift(flat, 2, rng=7)
+    out_img = random_shift(X, 2, rng=7)
+    assert out_flat.shape == (30, 25)
+    np.testing.assert_array_equal(out_flat.reshape(30, 5, 5), out_img)   # same rng, same shifts
+    np.testing.assert_array_equal(flat, before)                          # a new array
+    assert not np.shares_memory(out_flat, flat)
+    u8 = (X * 100).astype(np.uint8)
+    assert random_shift(u8, 1, rng=0).dtype == np.uint8
+    rect = np.random.default_rng(0).random((4, 12))
+    out, s = random_shift(rect, 1, rng=0, image_shape=(3, 4), return_shifts=True)
+    for img, got, (dy, dx) in zip(rect.reshape(4, 3, 4), out.reshape(4, 3, 4), s):
+        np.testing.assert_array_equal(got, shift_by_loop(img, dy, dx))
+
+
+def test_seeded_and_zero_shift():
+    X = images()
+    np.testing.assert_array_equal(random_shift(X, 2, rng=5), random_shift(X, 2, rng=5))
+    assert not np.array_equal(random_shift(X, 2, rng=5), random_shift(X, 2, rng=6))
+    gen = np.random.default_rng(0)
+    first, second = random_shift(X, 2, gen), random_shift(X, 2, gen)   # the stream goes on
+    assert not np.array_equal(first, second)
+    same = random_shift(X, 0, rng=0)
+    np.testing.assert_array_equal(same, X)
+    assert same is not X
+
+
+@pytest.mark.parametrize("bad, kwargs, match", [
+    (np.zeros((3, 10)), {}, "cannot infer the image shape"),
+    (np.zeros((3, 12)), {"image_shape": (3, 5)}, "has 15 pixels"),
+    (np.zeros((3, 4, 4)), {"image_shape": (2, 8)}, "does not match"),
+    (np.zeros((2, 1, 1, 4, 4)), {}, r"\(N, H, W\)"),
+    (np.zeros((3, 4, 4)), {"max_shift": 4}, "out of the frame"),
+])
+def test_clear_errors(bad, kwargs, match):
+    kwargs.setdefault("max_shift", 1)
+    with pytest.raises(ValueError, match=match):
+        random_shift(bad, rng=0, **kwargs)
+    with pytest.raises(ValueError):
+        random_shift(np.zeros((3, 4, 4)), -1, rng=0)
+
+
+def test_random_shift_is_fast_enough():
+    import time
+    X = np.random.default_rng(0).random((10_000, 784)).astype(np.float32)
+    start = time.perf_counter()
+    random_shift(X, 2, rng=0)
+    assert time.perf_counter() - start < 2.0       # about 0.1 s on one core: vectorised
+
+
+# --- fit_augmented ----------------------------------------------------------------------
+def small_problem():
+    rng = np.random.default_rng(0)
+    X = rng.random((200, 36)).astype(np.float32)
+    y = (X.reshape(200, 6, 6)[:, :3].sum(axis=(1, 2)) > 9).astype(int)
+    return X, y
+
+
+def test_fit_augmented_equals_the_loop_it_replaces():
+    X, y = small_problem()
+    sched = nnlib.CosineDecay(0.01, 4)
+
+    m1 = build_mlp(36, [16], 2, seed=0)
+    h1 = fit_augmented(m1, X, y, augment=RandomShift(1), epochs=4, optimizer="adam",
+                       lr=0.01, schedule=sched, batch_size=32, seed=3, progress=False,
+                       validation_data=(X, y))
+
+    m2 = build_mlp(36, [16], 2, seed=0)        # the same by hand: one fit per epoch
+    opt = Adam(m2.parameters(), lr=0.01)
+    rng = np.random.default_rng(3)
+    h2 = History()
+    for _ in range(4):
+        fit(m2, random_shift(X, 1, rng), y, optimizer=opt, epochs=1, schedule=sched,
+            batch_size=32, seed=rng, progress=False, history=h2, validation_data=(X, y))
+    assert h1.epoch == [0, 1, 2, 3] == h2.epoch
+    assert h1.train_loss == h2.train_loss and h1.val_acc == h2.val_acc
+    for p, q in zip(m1.parameters(), m2.parameters()):
+        np.testing.assert_array_equal(p.value, q.value)
+    assert h1.lr[-1] == pytest.approx(sched(4 - 1 / 7))      # the schedule saw the true epoch
+
+
+def test_fit_augmented_changes_the_data_every_epoch():
+    X, y = small_problem()
+    seen = []
+
+    def augment(X, rng):
+        out = random_shift(X, 1, rng)
+        seen.append(out)
+        return out
+
+    fit_augmented(build_mlp(36, [8], 2, seed=0), X, y, augment=augment, epochs=3, seed=0,
+                  progress=False)
+    assert len(seen) == 3
+    assert not np.array_equal(seen[0], seen[1]) and not np.array_equal(seen[1], seen[2])
+
+
+def test_fit_augmented_early_stopping_across_epochs():
+    X, y = small_problem()
+    model = build_mlp(36, [16], 2, seed=0)
+    stopper = EarlyStopping("val_loss", patience=2, restore_best=True)
+    # lr so large that the validation loss soon stops improving
+    h = fit_augmented(model, X, y, augment=RandomShift(1), epochs=60, optimizer="sgd",
+                      lr=0.5, callbacks=[stopper], seed=0, progress=False,
+                      validation_data=(X[:50], y[:50]))
+    assert h.stopped_epoch is not None and h.stopped_epoch < 59
+    assert h.stopped_epoch - h.best_epoch == 2
+    assert h.best_epoch == int(np.argmin(h.val_loss))
+    best_loss = nnlib.evaluate(model, X[:50], y[:50])[0]
+    assert best_loss == pytest.approx(h.val_loss[h.best_epoch], rel=1e-5)   # weights restored
+
+
+def test_fit_augmented_bad_arguments():
+    X, y = small_problem()
+    model = build_mlp(36, [4], 2, seed=0)
+    with pytest.raises(TypeError, match="augment must be callable"):
+        fit_augmented(model, X, y, augment=2, epochs=1, progress=False)
+    with pytest.raises(TypeError, match="does not take .shuffle."):
+        fit_augmented(model, X, y, augment=RandomShift(1), epochs=2, progress=False,
+                      shuffle=False)
+    with pytest.raises(ValueError, match="augment returned shape"):
+        fit_augmented(model, X, y, augment=lambda X, rng: X[:10], epochs=1, progress=False)
+
+
+def test_shift_images_given_shifts():
+    X = images(n=6, h=5, w=4)
+    shifts = np.array([[0, 0], [1, -1], [-2, 3], [4, 0], [0, -3], [1, -1]])
+    out = nnlib.augmentation.shift_images(X, shifts)
+    for img, got, (dy, dx) in zip(X, out, shifts):
+        np.testing.assert_array_equal(got, shift_by_loop(img, dy, dx))
+    with pytest.raises(ValueError, match="integer array of shape"):
+        nnlib.augmentation.shift_images(X, shifts[:5])
+    with pytest.raises(ValueError, match="integer array of shape"):
+        nnlib.augmentation.shift_images(X, shifts.astype(float))
+    with pytest.raises(ValueError, match="out of the frame"):
+        nnlib.augmentation.shift_images(X, shifts + [[5, 0]])
+
+
+def test_channels_move_together():
+    X = np.random.default_rng(4).random((10, 3, 6, 5)).astype(np.float32) + 0.5
+    out, shifts = random_shift(X, 2, rng=8, return_shifts=True)
+    assert out.shape == X.shape
+    for img, got, (dy, dx) in zip(X, out, shifts):
+        for channel, got_channel in zip(img, got):
+            np.testing.assert_array_equal(got_channel, shift_by_loop(channel, dy, dx))
