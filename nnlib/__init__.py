@@ -19,6 +19,7 @@ from .activations import (
                           softmax,
 )
 from .classifier import NeuralNetClassifier
+from .conv import Conv2D, Flatten, MaxPool2D, Reshape, build_cnn
 from .core import Module, Parameter, Sequential
 from .gradcheck import check_loss, check_module, numerical_gradient, relative_error
 from .io import load_parameters, save_parameters
@@ -37,6 +38,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Module", "Parameter", "Sequential", "Dense", "Dropout",
+    "Conv2D", "MaxPool2D", "Flatten", "Reshape", "build_cnn",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
     "sigmoid", "softmax", "log_softmax",
     "SoftmaxCrossEntropy", "BinaryCrossEntropy", "MeanSquaredError",
