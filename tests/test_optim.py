@@ -186,3 +186,44 @@ def test_optimizer_bad_arguments(call, words):
     with pytest.raises((ValueError, TypeError)) as info:
         call(p)
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: Adam(ps, lr=1e-3),
+    lambda ps: AdamW(ps, lr=1e-3),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: SGD(ps, lr=0.1, momentum=0.5, nesterov=True),
+    lambda ps: RMSProp(ps, lr=1e-3, rho=0.9),
+])
+def test_decaying_state_never_becomes_subnormal(make):
+    """A gradient that becomes exactly 0 (a never-inked pixel, a dead unit) makes the state
+    decay geometrically; it must be flushed to 0 before it reaches subnormal floats (slow)."""
+    p = Parameter(np.ones((4, 3), dtype=np.float32))
+    opt = make([p])
+    p.grad[...] = 0.5
+    opt.step()
+    p.grad[...] = 0.0
+    tiny = np.finfo(np.float32).tiny
+    for _ in range(3000):
+        opt.step()
+        for name in ("m", "v", "velocity", "s"):
+            for buf in getattr(opt, name, []):
+                assert not np.any((buf != 0) & (np.abs(buf) < tiny)), (name, opt.t)
+    states = [b for name in ("m", "velocity", "s") for b in getattr(opt, name, [])]
+    assert states and all(np.all(b == 0) for b in states)     # flushed, not left at 1e-45
+
+
+def test_flushing_does_not_change_steps_of_normal_size():
+    """Above the threshold (1e-28 in float32) the state is untouched: same values as Adam
+    without any flushing, step for step."""
+    rng = np.random.default_rng(0)
+    grads = rng.standard_normal((500, 6))
+    p1, p2 = (Parameter(np.zeros(6)) for _ in range(2))
+    a, b = Adam([p1], lr=1e-2), Adam([p2], lr=1e-2)
+    b._decaying = []                                          # the same Adam, never flushing
+    for g in grads:
+        p1.grad[...] = p2.grad[...] = g
+        a.step()
+        b.step()
+    np.testing.assert_array_equal(p1.value, p2.value)
+    np.testing.assert_array_equal(a.m[0], b.m[0])
