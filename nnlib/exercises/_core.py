@@ -187,7 +187,7 @@ class Exercise:
             hint = self.hint
             for m in self.mistakes:
                 try:
-                    if self._compare(self._call_mistake(m, args), got) is None:
+                    if self._same(self._call_mistake(m, args), got):
                         hint = m.hint
                         break
                 except Exception:  # a mistake that cannot run on this input
@@ -195,6 +195,18 @@ class Exercise:
             return False, f"❌ Not yet: {problem}\n   ({where})" + self._hint_line(hint)
         return True, (f"✅ Correct: `{fn_name}` agrees with nnlib's reference on "
                       f"{len(cases)} generated inputs ({self.title}).")
+
+    def _same(self, a, b) -> bool:
+        """Whether two outputs agree, NaN and infinities included (to recognise a mistake)."""
+        if isinstance(a, tuple) or isinstance(b, (tuple, list)):
+            return (isinstance(a, tuple) and isinstance(b, (tuple, list)) and len(a) == len(b)
+                    and all(self._same(x, y) for x, y in zip(a, b)))
+        try:
+            x, y = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        except (TypeError, ValueError):
+            return False
+        return x.shape == y.shape and bool(np.allclose(x, y, rtol=self.rtol, atol=self.atol,
+                                                       equal_nan=True))
 
     @staticmethod
     def _call_mistake(mistake, args):
