@@ -55,6 +55,7 @@ test: venv lint unit book notebooks browser
 
 bench: venv
 	$(BIN)/python benchmarks/bench_training.py
+	$(BIN)/python benchmarks/bench_cnn.py --samples 6000
 
 # The student edition: every chapter notebook with its solutions replaced by stubs
 # (raise NotImplementedError), solution dropdowns removed, outputs cleared; see

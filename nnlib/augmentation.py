@@ -33,7 +33,7 @@ import numpy as np
 from .core import Module
 from .optim import Optimizer, get_optimizer
 from .training import Callback, History, fit
-from .validation import check_positive_int, make_rng
+from .validation import check_positive_int, make_rng, show_progress
 
 
 def _image_shape(images: np.ndarray, image_shape) -> tuple[int, int, int]:
@@ -223,7 +223,7 @@ def fit_augmented(model: Module, X, y, *, augment, epochs: int = 10, optimizer="
 
     for cb in callbacks:
         cb.on_train_begin(model)
-    bar = tqdm(range(epochs), disable=not progress, unit="epoch", leave=True,
+    bar = tqdm(range(epochs), disable=not show_progress(progress), unit="epoch", leave=True,
                dynamic_ncols=True)
     try:
         for _ in bar:

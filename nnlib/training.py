@@ -31,6 +31,7 @@ from .validation import (
     check_positive_int,
     finite_checks_disabled,
     make_rng,
+    show_progress,
 )
 
 
@@ -293,7 +294,7 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
     model.train()
     for cb in callbacks:
         cb.on_train_begin(model)
-    bar = tqdm(range(first_epoch, first_epoch + epochs), disable=not progress, unit="epoch",
+    bar = tqdm(range(first_epoch, first_epoch + epochs), disable=not show_progress(progress), unit="epoch",
                leave=True, dynamic_ncols=True)
     try:
         for epoch in bar:

@@ -353,3 +353,17 @@ def test_save_load_roundtrip_and_mismatch(tmp_path):
         load_parameters(build_mlp(4, [16, 9], 3), path)
     with pytest.raises(ValueError, match="missing"):
         load_parameters(build_mlp(4, [16, 8, 4], 3), path)
+
+
+@pytest.mark.parametrize("env, shown", [("1", False), ("true", False), ("0", True), (None, True)])
+def test_progress_bar_obeys_tqdm_disable(env, shown, monkeypatch, capsys):
+    """progress=True draws a bar, unless TQDM_DISABLE is set (CI, nbval, grading)."""
+    if env is None:
+        monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    else:
+        monkeypatch.setenv("TQDM_DISABLE", env)
+    X = np.random.default_rng(0).random((20, 3), dtype=np.float32)
+    y = np.arange(20) % 2
+    nnlib.fit(nnlib.build_mlp(3, [4], 2, seed=0), X, y, epochs=2, progress=True, seed=0)
+    err = capsys.readouterr().err
+    assert ("epoch" in err) is shown, err

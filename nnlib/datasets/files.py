@@ -38,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..validation import check_number, check_positive_int
+from ..validation import check_number, check_positive_int, show_progress
 
 
 @dataclass(frozen=True)
@@ -371,7 +371,7 @@ def _download_once(url: str, dest: Path, info: RemoteFile, *, progress: bool,
             digest, n = hashlib.sha256(), 0
             with os.fdopen(fd, "wb") as out, tqdm(
                     total=info.size, unit="B", unit_scale=True, unit_divisor=1024,
-                    desc=dest.name, disable=not progress) as bar:
+                    desc=dest.name, disable=not show_progress(progress)) as bar:
                 while True:
                     try:
                         chunk = response.read(_CHUNK)
