@@ -301,32 +301,33 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
             start = time.perf_counter()
             order = rng.permutation(n) if shuffle else np.arange(n)
             total_loss, total_correct = 0.0, 0
-            for step in range(steps):
-                if schedule is not None:
-                    opt.lr = schedule(epoch + step / steps)
-                idx = order[step * batch_size:(step + 1) * batch_size]
-                xb, yb = X[idx], y[idx]
-                # The data was checked once above; per-batch NaN checks are switched off
-                # and a NaN shows up in the loss instead (the weights blew up).
-                with np.errstate(over="ignore", invalid="ignore"), finite_checks_disabled():
+            # The data was checked once above; per-batch NaN checks are switched off and a
+            # NaN shows up in the loss instead (the weights blew up). One context per epoch,
+            # not per step: entering it costs microseconds, and there are many steps.
+            with np.errstate(over="ignore", invalid="ignore"), finite_checks_disabled():
+                for step in range(steps):
+                    if schedule is not None:
+                        opt.lr = schedule(epoch + step / steps)
+                    idx = order[step * batch_size:(step + 1) * batch_size]
+                    xb, yb = X[idx], y[idx]
                     out = model.forward(xb)
                     batch_loss = loss_fn.forward(out, yb)
-                if not np.isfinite(batch_loss):
-                    raise TrainingDiverged(
-                        f"the loss became {batch_loss} at epoch {epoch}, step {step} with "
-                        f"learning rate {opt.lr:g}: training diverged. The usual cause is a "
-                        f"learning rate that is too high; try one 3-10x smaller, or clip "
-                        f"the gradient norm (clip_norm=...).")
-                model.backward(loss_fn.backward(), need_input_grad=False)
-                if regularizer is not None:
-                    regularizer.add_gradient(params)
-                if clip_norm is not None:
-                    clip_grad_norm(params, clip_norm)
-                opt.step()
-                total_loss += batch_loss * len(idx)
-                correct = _n_correct(task, out, yb)
-                if correct is not None:
-                    total_correct += correct
+                    if not np.isfinite(batch_loss):
+                        raise TrainingDiverged(
+                            f"the loss became {batch_loss} at epoch {epoch}, step {step} with "
+                            f"learning rate {opt.lr:g}: training diverged. The usual cause is a "
+                            f"learning rate that is too high; try one 3-10x smaller, or clip "
+                            f"the gradient norm (clip_norm=...).")
+                    model.backward(loss_fn.backward(), need_input_grad=False)
+                    if regularizer is not None:
+                        regularizer.add_gradient(params)
+                    if clip_norm is not None:
+                        clip_grad_norm(params, clip_norm)
+                    opt.step()
+                    total_loss += batch_loss * len(idx)
+                    correct = _n_correct(task, out, yb)
+                    if correct is not None:
+                        total_correct += correct
             history.epoch.append(epoch)
             history.train_loss.append(total_loss / n)
             history.train_acc.append(total_correct / n if task != "regression" else None)
