@@ -16,8 +16,9 @@ For MNIST-shaped random data (60,000 x 784 float32, 10 classes), batch 128, Adam
 
 The four are **interleaved** epoch by epoch, so a noisy machine slows all of them alike;
 the script reports the minimum and the median over the epochs, and the ratios of the
-medians. Then it measures each one's peak memory (max RSS) over a full run in a fresh
-process, and the time of ``import nnlib``. Everything runs with 1 and with 2 BLAS threads
+medians. Then it measures each one's peak memory over a full run in a fresh process (the
+peak resident set while training: the peak is reset after making the data, through
+``/proc/self/clear_refs`` on Linux), and the time of ``import nnlib``. Everything runs with 1 and with 2 BLAS threads
 (threadpoolctl).
 
 Usage::
@@ -181,14 +182,29 @@ def run_interleaved(sizes, epochs, threads, X, y):
 
 
 PEAK_SNIPPET = r"""
-import resource, sys, warnings
+import gc, resource, sys, warnings
 import numpy as np
 from threadpoolctl import threadpool_limits
 sys.path.insert(0, {bench_dir!r})
 from bench_training import make_data
+
+
+def status_mb(key):                      # VmRSS (now) or VmHWM (peak) from /proc, in MB
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+
+
 which, sizes, epochs, threads = {which!r}, {sizes!r}, {epochs}, {threads}
 X, y = make_data()
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+gc.collect()
+try:                                     # Linux: reset the peak, so that it is training's own
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")
+    base, reset = status_mb("VmRSS"), True
+except OSError:                          # elsewhere the peak includes making the data
+    base, reset = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, False
 with threadpool_limits(threads), warnings.catch_warnings():
     warnings.simplefilter("ignore")
     if which == "nnlib":
@@ -199,8 +215,8 @@ with threadpool_limits(threads), warnings.catch_warnings():
         from sklearn.neural_network import MLPClassifier
         MLPClassifier(sizes[1:-1], solver="adam", batch_size=128, alpha=0.0, max_iter=epochs,
                       random_state=0, tol=0, n_iter_no_change=10**9).fit(X, y)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(base / 1024, peak / 1024)
+peak = status_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(base, peak)
 """
 
 
@@ -264,14 +280,14 @@ def main(argv=None):
           f"{results[0]['sklearn_dtype']})\n")
 
     if not args.no_memory:
-        print(f"peak memory (max RSS of a fresh process, {args.memory_epochs} epochs; "
-              "the data alone is 188 MB):")
+        print(f"peak memory while training (resident set of a fresh process, "
+              f"{args.memory_epochs} epochs; the data alone is 188 MB):")
         for arch in args.arch:
             sizes = [int(s) for s in arch.split("-")]
             for which in ("nnlib", "sklearn"):
                 base, peak = peak_memory(which, sizes, args.memory_epochs, max(args.threads))
-                print(f"  {arch:<20} {which:<8} {peak:7.0f} MB (after loading the data: "
-                      f"{base:.0f} MB, training adds {peak - base:.0f} MB)")
+                print(f"  {arch:<20} {which:<8} {peak:7.0f} MB (before training, with the "
+                      f"data: {base:.0f} MB; training adds {peak - base:.0f} MB)")
                 results.append(dict(arch=arch, which=which, peak_mb=peak, base_mb=base))
     seconds, mpl, skl = import_time()
     print(f"\nimport nnlib: {seconds:.3f} s (best of 5); imports matplotlib: {mpl}; "

@@ -32,8 +32,9 @@ import numpy as np
 
 from .core import Module
 from .optim import Optimizer, get_optimizer
+from .progress import progress_bar
 from .training import Callback, History, fit
-from .validation import check_positive_int, make_rng, show_progress
+from .validation import check_positive_int, make_rng
 
 
 def _image_shape(images: np.ndarray, image_shape) -> tuple[int, int, int]:
@@ -219,12 +220,10 @@ def fit_augmented(model: Module, X, y, *, augment, epochs: int = 10, optimizer="
     X = np.asarray(X)
     history = history if history is not None else History()
 
-    from tqdm.auto import tqdm  # imported here, as in fit
-
     for cb in callbacks:
         cb.on_train_begin(model)
-    bar = tqdm(range(epochs), disable=not show_progress(progress), unit="epoch", leave=True,
-               dynamic_ncols=True)
+    bar = progress_bar(range(epochs), progress=progress, unit="epoch", leave=True,
+                       dynamic_ncols=True)
     try:
         for _ in bar:
             X_aug = augment(X, rng)

@@ -418,6 +418,15 @@ class MaxPool2D(Module):
 
 
 # --------------------------------------------------------------------------- reshaping
+def _as_batch(x) -> np.ndarray:
+    """``x`` as a float array of samples ``(N, ...)``: at least 2 dimensions."""
+    x = as_float_array(x, "x")
+    if x.ndim < 2:
+        raise ValueError(f"x must be a batch (N, ...) with at least 2 dimensions, "
+                         f"got shape {x.shape}")
+    return x
+
+
 class Reshape(Module):
     r"""Reshape every sample: ``(N, *in) -> (N, *shape)``; backward reshapes back.
 
@@ -435,10 +444,7 @@ class Reshape(Module):
         self._in_shape = None
 
     def forward(self, x):
-        x = as_float_array(x, "x")
-        if x.ndim < 2:
-            raise ValueError(f"x must be a batch (N, ...) with at least 2 dimensions, "
-                             f"got shape {x.shape}")
+        x = _as_batch(x)
         size = int(np.prod(self.shape))
         if int(np.prod(x.shape[1:])) != size:
             raise ValueError(f"cannot reshape samples of shape {x.shape[1:]} "
@@ -472,10 +478,7 @@ class Flatten(Reshape):
         self._like = None
 
     def forward(self, x):
-        x = as_float_array(x, "x")
-        if x.ndim < 2:
-            raise ValueError(f"x must be a batch (N, ...) with at least 2 dimensions, "
-                             f"got shape {x.shape}")
+        x = _as_batch(x)
         self._in_shape = x.shape
         self._like = x                      # a reference, for the layout of the gradient
         return x.reshape(x.shape[0], -1)

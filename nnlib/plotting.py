@@ -70,7 +70,8 @@ def _scores(model, grid):
 
 
 def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding: float = 0.1,
-                           class_names=None, title: str | None = None, cmap=None):
+                           class_names=None, title: str | None = None, cmap=None,
+                           legend: bool | str = True):
     """Colour the plane by the model's prediction and draw the data on top.
 
     Parameters
@@ -92,11 +93,17 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding:
         Grid points per axis.
     padding : float
         Margin around the data, as a fraction of its range.
+    legend : bool or str
+        ``True``: a legend of the classes where it hides the fewest points; a location
+        such as ``"upper right"``: there; ``False``: none (small multiples of one figure).
 
     Returns
     -------
     matplotlib.axes.Axes
     """
+    if not (isinstance(legend, (bool, str))):
+        raise ValueError(f"legend must be True, False or a location such as 'upper right', "
+                         f"got {legend!r}")
     X = np.asarray(X)
     y = np.asarray(y).ravel()
     if X.ndim != 2 or X.shape[1] != 2:
@@ -152,7 +159,9 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding:
     ax.set_ylim(ys[0], ys[-1])
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    ax.legend(loc="best", fontsize="small", framealpha=0.8, **_legend_font(names))
+    if legend is not False:
+        ax.legend(loc="best" if legend is True else legend, fontsize="small", framealpha=0.8,
+                  **_legend_font(names))
     if title:
         ax.set_title(title)
     return ax

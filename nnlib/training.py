@@ -23,6 +23,7 @@ import numpy as np
 from .core import Module
 from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
 from .optim import Optimizer, clip_grad_norm, get_optimizer
+from .progress import progress_bar
 from .regularizers import Regularizer
 from .validation import (
     as_float_array,
@@ -31,7 +32,6 @@ from .validation import (
     check_positive_int,
     finite_checks_disabled,
     make_rng,
-    show_progress,
 )
 
 
@@ -207,7 +207,7 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
         epochs: int = 10, batch_size: int = 128, validation_data=None,
         regularizer: Regularizer | None = None, schedule=None, clip_norm: float | None = None,
         callbacks=(), shuffle: bool = True, seed=None, progress: bool = True,
-        history: History | None = None) -> History:
+        history: History | None = None, eval_batch_size: int = 4096) -> History:
     """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
 
     Parameters
@@ -244,6 +244,9 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
         Show a tqdm progress bar (notebook or terminal). ``TQDM_DISABLE=1`` also hides it.
     history : History, optional
         Continue an earlier run's history (epochs are numbered on from it).
+    eval_batch_size : int
+        Rows per forward pass when evaluating ``validation_data``. A CNN needs a smaller one
+        (e.g. 1000) than an MLP: its im2col matrices are larger than the batch.
 
     Raises
     ------
@@ -263,6 +266,7 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
         X_val, y_val = _check_xy(*validation_data, task, "X_val", "y_val")
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
+    eval_batch_size = check_positive_int(eval_batch_size, "eval_batch_size")
     if clip_norm is not None:
         clip_norm = check_number(clip_norm, "clip_norm", 0.0, None, low_inclusive=False)
     if regularizer is not None and not isinstance(regularizer, Regularizer):
@@ -285,8 +289,6 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
             raise TypeError(f"callbacks must be nnlib Callbacks, got {type(cb).__name__}")
     rng = make_rng(seed)
 
-    from tqdm.auto import tqdm  # imported here: `import nnlib` stays light
-
     history = history if history is not None else History()
     first_epoch = len(history)
     n = X.shape[0]
@@ -294,8 +296,8 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
     model.train()
     for cb in callbacks:
         cb.on_train_begin(model)
-    bar = tqdm(range(first_epoch, first_epoch + epochs), disable=not show_progress(progress), unit="epoch",
-               leave=True, dynamic_ncols=True)
+    bar = progress_bar(range(first_epoch, first_epoch + epochs), progress=progress, unit="epoch",
+                       leave=True, dynamic_ncols=True)
     try:
         for epoch in bar:
             start = time.perf_counter()
@@ -332,7 +334,7 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
             history.train_loss.append(total_loss / n)
             history.train_acc.append(total_correct / n if task != "regression" else None)
             if validation_data is not None:
-                val_loss, val_acc = evaluate(model, X_val, y_val, loss_fn)
+                val_loss, val_acc = evaluate(model, X_val, y_val, loss_fn, eval_batch_size)
             else:
                 val_loss = val_acc = None
             history.val_loss.append(val_loss)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import numbers
-import os
 
 import numpy as np
 
@@ -157,14 +156,3 @@ def make_rng(seed) -> np.random.Generator:
     if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
         return np.random.default_rng(seed)
     raise TypeError(f"seed must be an int, a numpy.random.Generator or None, got {seed!r}")
-
-
-def show_progress(progress: bool) -> bool:
-    """Whether to draw a progress bar: ``progress``, unless ``TQDM_DISABLE`` is set.
-
-    tqdm's own ``TQDM_DISABLE`` only changes its default, not an explicit ``disable=False``,
-    so nnlib checks the variable itself: unattended runs (CI, nbval, grading) set it and get
-    no bars even where a notebook asks for one.
-    """
-    flag = os.environ.get("TQDM_DISABLE", "").strip().lower()
-    return bool(progress) and flag in ("", "0", "false", "no")

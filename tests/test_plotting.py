@@ -18,6 +18,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.legend import Legend  # noqa: E402
 
 import nnlib  # noqa: E402
 from nnlib import plotting, widgets  # noqa: E402
@@ -84,6 +85,26 @@ def test_decision_boundary_multiclass_and_labels(blobs):
 
     assert plotting.plot_decision_boundary(Labels(), X, np.where(y == 1, 1, -1), ax=b,
                                            resolution=40) is b
+
+
+@pytest.mark.parametrize("legend, loc", [(True, "best"), ("upper right", "upper right"),
+                                         (False, None)])
+def test_decision_boundary_legend_option(blobs, legend, loc):
+    X, y = blobs
+    ax = plotting.plot_decision_boundary(lambda G: G.sum(axis=1) - 3, X, (y == 1).astype(int),
+                                         resolution=30, legend=legend)
+    shown = ax.get_legend()
+    if loc is None:
+        assert shown is None
+    else:
+        assert shown is not None and shown._loc == Legend.codes[loc]
+        assert [t.get_text() for t in shown.get_texts()] == ["0", "1"]
+
+
+def test_decision_boundary_rejects_unknown_legend(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match="legend must be"):
+        plotting.plot_decision_boundary(lambda G: G[:, 0], X, y, legend=1)
 
 
 def test_decision_boundary_rejects_three_features():

@@ -367,3 +367,28 @@ def test_progress_bar_obeys_tqdm_disable(env, shown, monkeypatch, capsys):
     nnlib.fit(nnlib.build_mlp(3, [4], 2, seed=0), X, y, epochs=2, progress=True, seed=0)
     err = capsys.readouterr().err
     assert ("epoch" in err) is shown, err
+
+
+def test_fit_evaluates_validation_data_in_batches_of_eval_batch_size():
+    """eval_batch_size sets the rows of each evaluation forward pass (a CNN needs fewer)."""
+    seen = []
+
+    class Spy(nnlib.Module):
+        def forward(self, x):
+            if not self.training:
+                seen.append(x.shape[0])
+            return x
+
+        def backward(self, grad_out, need_input_grad=True):
+            return grad_out
+
+    rng = np.random.default_rng(0)
+    X, y = rng.random((40, 3), dtype=np.float32), np.arange(40) % 2
+    X_val, y_val = rng.random((25, 3), dtype=np.float32), np.arange(25) % 2
+    model = nnlib.Sequential(nnlib.Dense(3, 2, seed=0), Spy())
+    hist = nnlib.fit(model, X, y, validation_data=(X_val, y_val), epochs=2, progress=False,
+                     seed=0, eval_batch_size=10)
+    assert seen == [10, 10, 5] * 2
+    assert hist.val_acc[-1] == nnlib.evaluate(model, X_val, y_val)[1]
+    with pytest.raises(ValueError, match="eval_batch_size"):
+        nnlib.fit(model, X, y, epochs=1, progress=False, eval_batch_size=0)

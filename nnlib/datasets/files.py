@@ -38,7 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..validation import check_number, check_positive_int, show_progress
+from ..progress import progress_bar
+from ..validation import check_number, check_positive_int
 
 
 @dataclass(frozen=True)
@@ -343,8 +344,6 @@ def _looks_like_html(head: bytes) -> bool:
 def _download_once(url: str, dest: Path, info: RemoteFile, *, progress: bool,
                    timeout: float) -> None:
     """Download one URL to a temporary file next to ``dest``; rename it once verified."""
-    from tqdm.auto import tqdm  # imported here: only a download needs it
-
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     opener = urllib.request.build_opener()  # reads proxy settings from the environment now
     try:
@@ -369,9 +368,9 @@ def _download_once(url: str, dest: Path, info: RemoteFile, *, progress: bool,
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
         try:
             digest, n = hashlib.sha256(), 0
-            with os.fdopen(fd, "wb") as out, tqdm(
+            with os.fdopen(fd, "wb") as out, progress_bar(
                     total=info.size, unit="B", unit_scale=True, unit_divisor=1024,
-                    desc=dest.name, disable=not show_progress(progress)) as bar:
+                    desc=dest.name, progress=progress) as bar:
                 while True:
                     try:
                         chunk = response.read(_CHUNK)
