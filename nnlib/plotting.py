@@ -101,7 +101,7 @@ def plot_decision_boundary(model, X, y, ax=None, resolution: int = 200, padding:
     -------
     matplotlib.axes.Axes
     """
-    if not (isinstance(legend, (bool, str))):
+    if not isinstance(legend, (bool, str)):
         raise ValueError(f"legend must be True, False or a location such as 'upper right', "
                          f"got {legend!r}")
     X = np.asarray(X)
