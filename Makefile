@@ -61,7 +61,7 @@ bench: venv
 # (raise NotImplementedError), solution dropdowns removed, outputs cleared; see
 # book/instructors.md.
 student: venv
-	$(BIN)/python -m nnlib.instructor student --out student
+	$(BIN)/python -m nnlib.course.instructor student --out student
 
 # Grade a folder of submitted notebooks (STUDENT.ipynb files or STUDENT/ folders): each runs
 # in a fresh kernel with TIMEOUT seconds; one row per student, one column per exercise.
@@ -69,7 +69,7 @@ SUBMISSIONS ?= submissions
 GRADES ?= grades.csv
 TIMEOUT ?= 600
 grade: venv
-	$(BIN)/python -m nnlib.instructor grade $(SUBMISSIONS) --out $(GRADES) --timeout $(TIMEOUT)
+	$(BIN)/python -m nnlib.course.instructor grade $(SUBMISSIONS) --out $(GRADES) --timeout $(TIMEOUT)
 
 clean:
 	rm -rf _build student

@@ -2,8 +2,9 @@
 
 Open a file next to its chapter: ``core.py`` (Module, Sequential), ``layers.py`` (Dense,
 Dropout), ``activations.py``, ``losses.py``, ``init.py``, ``gradcheck.py``, ...
-Plotting (``nnlib.plotting``) and datasets (``nnlib.datasets``) are imported on demand,
-so ``import nnlib`` stays fast and never imports matplotlib.
+Datasets (``nnlib.datasets``) are imported on demand. The course machinery (plotting,
+widgets, exercise checkers, instructor tools) lives in ``nnlib.course`` and is never imported
+by the library, so ``import nnlib`` stays fast and never imports matplotlib.
 """
 
 from .activations import (

@@ -1,6 +1,6 @@
 """Every exercise's checker cannot be fooled: it fails on three stubs and passes the solution.
 
-The exercises are found in the registry (every module of ``nnlib/exercises``), so a new
+The exercises are found in the registry (every module of ``nnlib/course/exercises``), so a new
 exercise is tested as soon as it is registered. For each one:
 
 * the untouched stub (``raise NotImplementedError``) fails, with the "not solved yet" message;
@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnlib import exercises
-from nnlib.exercises import CheckResult, check, get
+from nnlib.course import exercises
+from nnlib.course.exercises import CheckResult, check, get
 
 NAMES = exercises.names()
 
@@ -160,7 +160,7 @@ def test_check_result_repr_and_display():
 
 
 def test_duplicate_name_from_another_module_is_refused():
-    from nnlib.exercises._core import _REGISTRY, Exercise
+    from nnlib.course.exercises._core import _REGISTRY, Exercise
     _REGISTRY["zz_test.dup"] = Exercise("zz_test.dup", "t", "i", module="somewhere.else")
     try:
         with pytest.raises(ValueError, match="already registered"):

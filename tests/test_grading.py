@@ -1,4 +1,4 @@
-"""Grading submitted notebooks: ``python -m nnlib.instructor grade``.
+"""Grading submitted notebooks: ``python -m nnlib.course.instructor grade``.
 
 Five fabricated submissions, each a tiny notebook of exercise cells: one correct, one
 partly wrong, one that loops forever, one whose kernel dies, one with an unsolved exercise
@@ -14,14 +14,14 @@ import json
 import nbformat
 import pytest
 
-from nnlib.instructor.__main__ import main
-from nnlib.instructor.grading import (
+from nnlib.course.instructor.__main__ import main
+from nnlib.course.instructor.grading import (
     exercise_columns,
     results_from_log,
     results_from_outputs,
 )
 
-IMPORTS = "import numpy as np\nfrom nnlib.exercises import check"
+IMPORTS = "import numpy as np\nfrom nnlib.course.exercises import check"
 RELU = '''def relu_backward(x, grad_out):
     """Exercise ex-relu: return grad_out * [x > 0]."""
     return grad_out * (x > 0)'''

@@ -99,7 +99,7 @@ def test_no_errors_widgets_or_local_paths(path):
             assert "Traceback (most recent call last)" not in text, f"cell {i}: a traceback"
             assert WIDGET_VIEW not in output.get("data", {}), (
                 f"cell {i} stored a widget view, which the book cannot draw: "
-                "use nnlib.widgets.interactive_or_static (static under NNLIB_WIDGETS=static)")
+                "use nnlib.course.widgets.interactive_or_static (static under NNLIB_WIDGETS=static)")
             match = LOCAL_PATH.search(text)
             assert not match, f"cell {i} shows a local path ({match.group(0)}...): {text[:200]!r}"
 

@@ -1,4 +1,4 @@
-"""nnlib.plotting, nnlib.widgets and nnlib.notebook: they draw, return objects, and warn never.
+"""nnlib.course.plotting, nnlib.course.widgets and nnlib.course.notebook: they draw, return objects, and warn never.
 
 Matplotlib runs with the Agg backend; every warning is an error here (a missing glyph for
 KMNIST's hiragana, a deprecated argument, too many open figures...).
@@ -21,8 +21,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.legend import Legend  # noqa: E402
 
 import nnlib  # noqa: E402
-from nnlib import plotting, widgets  # noqa: E402
-from nnlib.notebook import ChapterTimer, peak_memory_mb, report_resources  # noqa: E402
+from nnlib.course import plotting, widgets  # noqa: E402
+from nnlib.course.notebook import ChapterTimer, peak_memory_mb, report_resources  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -43,7 +43,7 @@ def blobs():
 
 
 def test_import_nnlib_does_not_import_matplotlib():
-    code = ("import sys, nnlib, nnlib.plotting, nnlib.widgets, nnlib.exercises, nnlib.notebook; "
+    code = ("import sys, nnlib, nnlib.course.plotting, nnlib.course.widgets, nnlib.course.exercises, nnlib.course.notebook; "
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -1,4 +1,4 @@
-"""The student edition (``python -m nnlib.instructor student``, ``make student``).
+"""The student edition (``python -m nnlib.course.instructor student``, ``make student``).
 
 For every chapter notebook ``book/NN_*.ipynb`` (found by glob) and the chapter template:
 
@@ -24,8 +24,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from nnlib.instructor.__main__ import main
-from nnlib.instructor.chapters import (
+from nnlib.course.instructor.__main__ import main
+from nnlib.course.instructor.chapters import (
     SOLUTION_TAG,
     SolutionCellError,
     cell_tags,
@@ -35,7 +35,7 @@ from nnlib.instructor.chapters import (
     parse_solution_cell,
     read_notebook,
 )
-from nnlib.instructor.student import (
+from nnlib.course.instructor.student import (
     make_student_notebook,
     strip_solution_blocks,
     write_student_edition,

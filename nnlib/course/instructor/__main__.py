@@ -1,8 +1,8 @@
 """Command line for instructors.
 
-    python -m nnlib.instructor student [--out student/]
-    python -m nnlib.instructor grade SUBMISSIONS_DIR --out grades.csv [--timeout 600]
-    python -m nnlib.instructor list
+    python -m nnlib.course.instructor student [--out student/]
+    python -m nnlib.course.instructor grade SUBMISSIONS_DIR --out grades.csv [--timeout 600]
+    python -m nnlib.course.instructor list
 
 ``student`` writes the student edition of every chapter notebook of ``book/``; ``grade``
 runs submitted notebooks and writes the pass/fail table; ``list`` prints each chapter's
@@ -78,7 +78,7 @@ def _list(args) -> int:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m nnlib.instructor",
+        prog="python -m nnlib.course.instructor",
         description="Student edition of the chapter notebooks, and grading of submissions.")
     parser.add_argument("--book", type=Path, default=default_book_dir(),
                         help="folder of the chapter notebooks NN_*.ipynb (default: %(default)s)")

@@ -44,7 +44,7 @@ def _elastic_net_inputs(rng):
 
 @elastic_net_ex.reference
 def _elastic_net_reference(W, lam1, lam2):
-    from ..regularizers import ElasticNet
+    from nnlib.regularizers import ElasticNet
     reg = ElasticNet(l1=lam1, l2=lam2)
     return reg.value(W), reg.gradient(W)
 
@@ -94,7 +94,7 @@ def _dropout_inputs(rng):
 
 @dropout_ex.reference
 def _dropout_reference(x, p, seed):
-    from ..layers import Dropout
+    from nnlib.layers import Dropout
     return Dropout(p, seed=seed).forward(np.asarray(x, dtype=np.float64))
 
 
@@ -145,7 +145,7 @@ def _shift_inputs(rng):
 
 @shift_ex.reference
 def _shift_reference(img, dy, dx):
-    from ..augmentation import shift_images
+    from nnlib.augmentation import shift_images
     return shift_images(img[None], np.array([[dy, dx]]))[0]
 
 
@@ -204,7 +204,7 @@ def _early_inputs(rng):
 
 @early_ex.reference
 def _early_reference(val_losses, patience):
-    from ..training import EarlyStopping, History
+    from nnlib.training import EarlyStopping, History
     stopper = EarlyStopping("val_loss", patience=patience, restore_best=False)
     history = History()
     stopper.on_train_begin(None)

@@ -39,7 +39,7 @@ def _sigmoid_inputs(rng):
 
 @sigmoid_ex.reference
 def _sigmoid_reference(z):
-    from ..activations import sigmoid
+    from nnlib.activations import sigmoid
     return sigmoid(np.asarray(z, dtype=np.float64))
 
 
@@ -72,7 +72,7 @@ def _sigmoid_backward_inputs(rng):
 
 @sigmoid_backward_ex.reference
 def _sigmoid_backward_reference(z, grad_out):
-    from ..activations import Sigmoid
+    from nnlib.activations import Sigmoid
     layer = Sigmoid()
     layer.forward(np.asarray(z, dtype=np.float64))
     return layer.backward(np.asarray(grad_out, dtype=np.float64))
@@ -114,7 +114,7 @@ def _relu_backward_inputs(rng):
 
 @relu_backward_ex.reference
 def _relu_backward_reference(x, grad_out):
-    from ..activations import ReLU
+    from nnlib.activations import ReLU
     layer = ReLU()
     layer.forward(x)
     return layer.backward(grad_out)
@@ -158,7 +158,7 @@ def _dense_backward_inputs(rng):
 
 @dense_backward_ex.reference
 def _dense_backward_reference(X, W, G):
-    from ..layers import Dense
+    from nnlib.layers import Dense
     layer = Dense(W.shape[0], W.shape[1], dtype=np.float64)
     layer.W.value[...] = W
     layer.forward(X)
@@ -206,7 +206,7 @@ def _softmax_ce_inputs(rng):
 
 @softmax_ce_ex.reference
 def _softmax_ce_reference(Z, y):
-    from ..losses import SoftmaxCrossEntropy
+    from nnlib.losses import SoftmaxCrossEntropy
     loss = SoftmaxCrossEntropy()
     loss.forward(np.asarray(Z, dtype=np.float64), y)
     return loss.backward()
@@ -262,7 +262,7 @@ def _min_max_inputs(rng):
 
 @min_max_ex.reference
 def _min_max_reference(X_train, X):
-    from ..preprocessing import MinMaxScaler
+    from nnlib.preprocessing import MinMaxScaler
     return MinMaxScaler().fit(X_train).transform(X)
 
 
@@ -308,7 +308,7 @@ def _confusion_inputs(rng):
 
 @confusion_ex.reference
 def _confusion_reference(y_true, y_pred, n_classes):
-    from ..metrics import confusion_matrix
+    from nnlib.metrics import confusion_matrix
     return confusion_matrix(y_true, y_pred, n_classes)
 
 

@@ -9,7 +9,7 @@ yet run score zero, and the next submission starts.
 
 Which checks passed is read from the ``check(...)`` calls that ran:
 
-1. if ``nnlib.exercises`` writes the grading log (the ``NNLIB_GRADING_LOG`` environment
+1. if ``nnlib.course.exercises`` writes the grading log (the ``NNLIB_GRADING_LOG`` environment
    variable, one JSON line ``{"exercise": ..., "passed": ...}`` per check), from that log;
 2. otherwise from the output of each cell that calls ``check("<name>", ...)``: its
    ``✅ Correct`` / ``❌ ...`` lines, in order.
@@ -21,7 +21,7 @@ Submissions: every ``*.ipynb`` directly in the folder is one student (the file n
 CSV has one row per student: ``student``, one column per exercise (1 passed, 0 not),
 ``total``, ``status`` (``ok``, ``timeout``, ``crashed`` or ``invalid``) and ``note``.
 
-Command line: ``python -m nnlib.instructor grade SUBMISSIONS --out grades.csv
+Command line: ``python -m nnlib.course.instructor grade SUBMISSIONS --out grades.csv
 [--timeout 600]`` (``make grade``).
 """
 

@@ -22,7 +22,7 @@ from ._core import register
 
 def _separable(rng, n, margin=0.6):
     """``n`` points in the plane, linearly separable with a gap, and their labels ±1."""
-    from ..datasets import make_blobs_separable
+    from nnlib.datasets import make_blobs_separable
     X, y = make_blobs_separable(n, margin=margin, spread=1.0, seed=rng)
     return X.astype(np.float64), 2.0 * y - 1.0
 
@@ -52,7 +52,7 @@ def _predict_inputs(rng):
 
 @predict_ex.reference
 def _predict_reference(X, w, b):
-    from ..perceptron import Perceptron
+    from nnlib.perceptron import Perceptron
     p = Perceptron()
     p.w_, p.b_ = np.asarray(w, dtype=np.float64), float(b)
     p.classes_, p.n_features_in_ = np.array([-1, 1]), len(w)
@@ -107,7 +107,7 @@ def _train_inputs(rng):
 
 @train_ex.reference
 def _train_reference(X, t, lr, max_epochs):
-    from ..perceptron import Perceptron
+    from nnlib.perceptron import Perceptron
     p = Perceptron(lr=lr, max_epochs=max_epochs, shuffle=False).fit(X, t)
     return p.w_, p.b_, p.n_updates_
 

@@ -42,7 +42,7 @@ def _conv_xgrad_inputs(rng):
 
 @conv_xgrad_ex.reference
 def _conv_xgrad_reference(W, G):
-    from ..conv import Conv2D
+    from nnlib.conv import Conv2D
     c_out, c, kh, kw = W.shape
     n, _, ho, wo = G.shape
     layer = Conv2D(c, c_out, (kh, kw), dtype=np.float64)
@@ -107,7 +107,7 @@ def _conv_wgrad_inputs(rng):
 
 @conv_wgrad_ex.reference
 def _conv_wgrad_reference(x, G):
-    from ..conv import Conv2D
+    from nnlib.conv import Conv2D
     kh = x.shape[2] - G.shape[2] + 1
     kw = x.shape[3] - G.shape[3] + 1
     layer = Conv2D(x.shape[1], G.shape[1], (kh, kw), dtype=np.float64)
@@ -167,7 +167,7 @@ def _pool_backward_inputs(rng):
 
 @pool_backward_ex.reference
 def _pool_backward_reference(x, grad_out):
-    from ..conv import MaxPool2D
+    from nnlib.conv import MaxPool2D
     pool = MaxPool2D(2)
     pool.forward(np.asarray(x, dtype=np.float64))
     return np.ascontiguousarray(pool.backward(np.asarray(grad_out, dtype=np.float64)))

@@ -40,9 +40,9 @@ def _network(rng, n, d, h):
 
 def _nnlib_network(W1, b1, W2, b2):
     """``Sequential(Dense, ReLU, Dense)`` in float64 holding copies of the given weights."""
-    from ..activations import ReLU
-    from ..core import Sequential
-    from ..layers import Dense
+    from nnlib.activations import ReLU
+    from nnlib.core import Sequential
+    from nnlib.layers import Dense
     model = Sequential(Dense(W1.shape[0], W1.shape[1], dtype=np.float64), ReLU(),
                        Dense(W1.shape[1], 1, dtype=np.float64))
     for p, value in zip(model.parameters(), (W1, b1, W2, b2)):
@@ -74,7 +74,7 @@ def _he_inputs(rng):
 
 @he_ex.reference
 def _he_reference(n_in, n_out, seed):
-    from ..init import he_normal
+    from nnlib.init import he_normal
     return he_normal(n_in, n_out, rng=seed, dtype=np.float64)
 
 
@@ -123,7 +123,7 @@ def _forward_inputs(rng):
 
 @forward_ex.reference
 def _forward_reference(X, W1, b1, W2, b2):
-    from ..activations import sigmoid
+    from nnlib.activations import sigmoid
     return sigmoid(_nnlib_network(W1, b1, W2, b2).forward(X))
 
 
@@ -169,7 +169,7 @@ def _bce_inputs(rng):
 
 @bce_ex.reference
 def _bce_reference(z, t):
-    from ..losses import BinaryCrossEntropy
+    from nnlib.losses import BinaryCrossEntropy
     return BinaryCrossEntropy().forward(z, t)
 
 
@@ -207,7 +207,7 @@ def _bce_grad_inputs(rng):
 
 @bce_grad_ex.reference
 def _bce_grad_reference(z, t):
-    from ..losses import BinaryCrossEntropy
+    from nnlib.losses import BinaryCrossEntropy
     loss = BinaryCrossEntropy()
     loss.forward(z, t)
     return loss.backward()
@@ -257,7 +257,7 @@ def _backward_inputs(rng):
 
 @backward_ex.reference
 def _backward_reference(X, t, W1, b1, W2, b2):
-    from ..losses import BinaryCrossEntropy
+    from nnlib.losses import BinaryCrossEntropy
     model = _nnlib_network(W1, b1, W2, b2)
     loss = BinaryCrossEntropy()
     loss.forward(model.forward(X), t)

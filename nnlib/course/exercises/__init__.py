@@ -2,7 +2,7 @@
 
 In a notebook, the learner writes a function and runs the check cell below it::
 
-    from nnlib.exercises import check
+    from nnlib.course.exercises import check
     check("basics.relu_backward", relu_backward)
 
 ``check`` generates inputs from a fixed seed, runs the learner's function on copies of
@@ -14,7 +14,7 @@ answer is right.
 
 Adding an exercise (chapter authors)
 ------------------------------------
-Put it in ``nnlib/exercises/chNN.py`` (found automatically, nothing to import)::
+Put it in ``nnlib/course/exercises/chNN.py`` (found automatically, nothing to import)::
 
     import numpy as np
     from ._core import register

@@ -109,7 +109,7 @@ def interactive_or_static(fn, **controls) -> Demo:
     Parameters
     ----------
     fn : callable
-        Draws a figure (with matplotlib's pyplot, e.g. the :mod:`nnlib.plotting` helpers)
+        Draws a figure (with matplotlib's pyplot, e.g. the :mod:`nnlib.course.plotting` helpers)
         from keyword arguments.
     **controls
         One per argument of ``fn``:
@@ -146,7 +146,7 @@ def interactive_or_static(fn, **controls) -> Demo:
 
 # --------------------------------------------------------------------------- demos
 def _draw_activation(name: str = "relu"):
-    from . import activations
+    from nnlib import activations
     from .plotting import _subplots
     x = np.linspace(-5, 5, 401)
     layer = activations.get_activation(name)

@@ -2,7 +2,7 @@
 
 Every chapter creates a timer in its first code cell and reports in its last one::
 
-    from nnlib.notebook import ChapterTimer
+    from nnlib.course.notebook import ChapterTimer
     timer = ChapterTimer()
     ...
     timer.report()        # Run time: 42.1 s, peak memory: 612 MB
@@ -54,7 +54,7 @@ _IMPORT_TIME = time.perf_counter()
 
 
 def report_resources(timer: ChapterTimer | None = None) -> None:
-    """Like ``timer.report()``; without a timer, the time since ``nnlib.notebook`` was imported."""
+    """Like ``timer.report()``; without a timer, the time since ``nnlib.course.notebook`` was imported."""
     if timer is None:
         timer = ChapterTimer()
         timer.start = _IMPORT_TIME

@@ -9,7 +9,7 @@ name                       the learner writes
 =========================  =====================================================================
 
 The chapter also uses ``basics.softmax_cross_entropy_grad``, ``basics.min_max_scale`` and
-``basics.confusion_matrix`` (see :mod:`nnlib.exercises.basics`).
+``basics.confusion_matrix`` (see :mod:`nnlib.course.exercises.basics`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def _logsumexp_inputs(rng):
 
 @logsumexp_ex.reference
 def _logsumexp_reference(Z):
-    from ..activations import log_softmax
+    from nnlib.activations import log_softmax
     Z = np.asarray(Z, dtype=np.float64)
     return Z[:, 0] - log_softmax(Z)[:, 0]       # log_softmax(z)_0 = z_0 - logsumexp(z)
 
@@ -98,7 +98,7 @@ def _standardize_inputs(rng):
 
 @standardize_ex.reference
 def _standardize_reference(X_train, X):
-    from ..preprocessing import StandardScaler
+    from nnlib.preprocessing import StandardScaler
     return StandardScaler().fit(X_train).transform(X)
 
 
@@ -152,9 +152,9 @@ def _mlp_forward_inputs(rng):
 
 @mlp_forward_ex.reference
 def _mlp_forward_reference(X, params):
-    from ..activations import ReLU
-    from ..core import Sequential
-    from ..layers import Dense
+    from nnlib.activations import ReLU
+    from nnlib.core import Sequential
+    from nnlib.layers import Dense
     layers = []
     for i, (W, b) in enumerate(params):
         dense = Dense(W.shape[0], W.shape[1], dtype=np.float64)

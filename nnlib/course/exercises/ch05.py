@@ -56,8 +56,8 @@ def _adamw_inputs(rng):
 
 @adamw_ex.reference
 def _adamw_reference(theta, g, m, v, t, lr, weight_decay):
-    from ..core import Parameter
-    from ..optim import AdamW
+    from nnlib.core import Parameter
+    from nnlib.optim import AdamW
     p = Parameter(np.array(theta, dtype=np.float64), "W")
     p.grad[...] = g
     opt = AdamW([p], lr=lr, betas=(BETA1, BETA2), eps=EPS, weight_decay=weight_decay)
@@ -135,8 +135,8 @@ def _clip_inputs(rng):
 
 @clip_ex.reference
 def _clip_reference(dW1, db1, dW2, db2, max_norm):
-    from ..core import Parameter
-    from ..optim import clip_grad_norm
+    from nnlib.core import Parameter
+    from nnlib.optim import clip_grad_norm
     params = []
     for g in (dW1, db1, dW2, db2):
         p = Parameter(np.zeros(np.shape(g)), "W")
@@ -190,7 +190,7 @@ def _cosine_inputs(rng):
 
 @cosine_ex.reference
 def _cosine_reference(epochs, lr0, total_epochs, lr_min):
-    from ..schedules import CosineDecay
+    from nnlib.schedules import CosineDecay
     schedule = CosineDecay(lr0, total_epochs, lr_min=lr_min)
     return np.array([schedule(float(e)) for e in epochs])
 

@@ -72,7 +72,7 @@ class Exercise:
     ----------
     name : str
         ``"<module>.<function>"``, e.g. ``"basics.relu_backward"`` or ``"ch02.forward"``;
-        the module part is the file ``nnlib/exercises/<module>.py`` that defines it.
+        the module part is the file ``nnlib/course/exercises/<module>.py`` that defines it.
     title : str
         One line, shown in messages.
     instructions : str
@@ -301,7 +301,7 @@ def register(name: str, *, title: str, instructions: str, hint: str = "",
 def _log_for_grading(name: str, passed: bool) -> None:
     """Append ``{"exercise", "passed"}`` to the file named by ``NNLIB_GRADING_LOG``, if set.
 
-    The grading command (:mod:`nnlib.instructor.grading`) sets it for each submission, so
+    The grading command (:mod:`nnlib.course.instructor.grading`) sets it for each submission, so
     results are read from a log rather than parsed from printed text.
     """
     path = os.environ.get("NNLIB_GRADING_LOG")
