@@ -19,9 +19,8 @@ MNIST and Kuzushiji-MNIST) and dropping what leaves the frame; nothing wraps aro
 Each image gets its own :math:`\delta_y, \delta_x`, drawn uniformly from
 :math:`\{-k, \dots, k\}` with ``max_shift`` :math:`= k`.
 
-:func:`nnlib.training.fit` has no augmentation hook, so :func:`fit_augmented` trains one
-epoch at a time, each on a freshly shifted copy of the training set, continuing the same
-:class:`~nnlib.training.History` and the same optimizer (Adam's moments carry over).
+``fit(..., augment=RandomShift(2))`` trains every epoch on a freshly shifted copy of the
+training set (:func:`fit_augmented` is the same call under a name that says it).
 """
 
 from __future__ import annotations
@@ -31,9 +30,7 @@ import math
 import numpy as np
 
 from .core import Module
-from .optim import Optimizer, get_optimizer
-from .progress import progress_bar
-from .training import Callback, History, fit
+from .training import History, fit
 from .validation import check_positive_int, make_rng
 
 
@@ -163,89 +160,23 @@ class RandomShift:
         return f"RandomShift(max_shift={self.max_shift})"
 
 
-def fit_augmented(model: Module, X, y, *, augment, epochs: int = 10, optimizer="adam",
-                  lr: float | None = None, callbacks=(), seed=None, progress: bool = True,
-                  history: History | None = None, **fit_kwargs) -> History:
-    """Like :func:`~nnlib.training.fit`, on a freshly augmented copy of ``X`` every epoch.
+def fit_augmented(model: Module, X, y, *, augment, **fit_kwargs) -> History:
+    """:func:`~nnlib.training.fit` on a freshly augmented copy of ``X`` every epoch.
 
-    Each epoch draws ``X_aug = augment(X, rng)`` and runs one epoch of
-    :func:`~nnlib.training.fit` on ``(X_aug, y)``, passing the same optimizer object (so
-    Adam's moment estimates carry over), the same generator (shuffling goes on from the
-    same stream) and the same :class:`~nnlib.training.History` (so epochs are numbered on
-    and a ``schedule`` sees the true epoch). Validation data is never augmented.
+    The same as ``fit(model, X, y, augment=augment, ...)``: each epoch draws
+    ``X_aug = augment(X, rng)`` from the generator of ``seed`` (which also shuffles), and
+    trains one epoch on ``(X_aug, y)`` with the same optimizer (Adam's moments carry over)
+    and the same :class:`~nnlib.training.History`. Validation data is never augmented.
 
     Parameters
     ----------
     augment : callable
         ``augment(X, rng) -> X_aug`` with the shape of ``X``, e.g. :class:`RandomShift`.
-    epochs : int
-    optimizer, lr
-        As in :func:`~nnlib.training.fit`; a name is turned into one optimizer object
-        for the whole run.
-    callbacks : sequence of Callback
-        Called once per epoch here (``on_train_begin`` once at the start,
-        ``on_train_end`` once at the end), so :class:`~nnlib.training.EarlyStopping`
-        works across the epochs.
-    seed : int or numpy.random.Generator, optional
-        Source of the augmentations and of the shuffling.
-    progress : bool
-        One progress bar over the epochs.
-    history : History, optional
-        Continue an earlier run.
     **fit_kwargs
-        Passed on to every call of :func:`~nnlib.training.fit`: ``validation_data``,
-        ``batch_size``, ``regularizer``, ``schedule``, ``loss``, ``clip_norm``, ...
-
-    Returns
-    -------
-    History
+        Every argument of :func:`~nnlib.training.fit`: ``epochs``, ``optimizer``, ``lr``,
+        ``validation_data``, ``callbacks``, ``seed``, ``schedule``, ...
     """
-    if not callable(augment):
-        raise TypeError("augment must be callable: augment(X, rng) -> augmented X")
-    epochs = check_positive_int(epochs, "epochs")
-    for key in ("epochs", "shuffle", "history", "callbacks"):
-        if key in fit_kwargs:
-            raise TypeError(f"fit_augmented does not take {key!r} in fit_kwargs")
-    callbacks = list(callbacks)
-    for cb in callbacks:
-        if not isinstance(cb, Callback):
-            raise TypeError(f"callbacks must be nnlib Callbacks, got {type(cb).__name__}")
-    if isinstance(optimizer, Optimizer):
-        opt = optimizer
-        if lr is not None:
-            opt.lr = lr
-    else:
-        opt = get_optimizer(optimizer, model.parameters(), lr=lr)
-    rng = make_rng(seed)
-    X = np.asarray(X)
-    history = history if history is not None else History()
-
-    for cb in callbacks:
-        cb.on_train_begin(model)
-    bar = progress_bar(range(epochs), progress=progress, unit="epoch", leave=True,
-                       dynamic_ncols=True)
-    try:
-        for _ in bar:
-            X_aug = augment(X, rng)
-            if X_aug.shape != X.shape:
-                raise ValueError(f"augment returned shape {X_aug.shape} for X of shape "
-                                 f"{X.shape}")
-            fit(model, X_aug, y, optimizer=opt, epochs=1, seed=rng, progress=False,
-                history=history, **fit_kwargs)
-            del X_aug
-            if progress:
-                shown = {"loss": history.train_loss[-1], "acc": history.train_acc[-1],
-                         "val_loss": history.val_loss[-1], "val_acc": history.val_acc[-1]}
-                bar.set_postfix({k: f"{v:.4f}" for k, v in shown.items() if v is not None})
-            epoch = history.epoch[-1]
-            if any([cb.on_epoch_end(epoch, history, model) for cb in callbacks]):
-                history.stopped_epoch = epoch
-                break
-    finally:
-        bar.close()
-    for cb in callbacks:
-        cb.on_train_end(model, history)
-    return history
+    return fit(model, X, y, augment=augment, **fit_kwargs)
 
 
 __all__ = ["shift_images", "random_shift", "RandomShift", "fit_augmented"]

@@ -21,19 +21,11 @@ Conventions stated once:
   form :math:`g \leftarrow g + \lambda\theta` (the same as an L2 penalty
   :math:`\tfrac\lambda2\lVert\theta\rVert^2`); ``AdamW`` decouples it.
 
-The updates are written with ``out=`` arguments and preallocated buffers so that a step
-allocates no new arrays: that makes them fast, and each line is commented with the
-equation it computes.
-
-**Subnormal numbers.** A running average that only decays (Adam's :math:`m` where the
-gradient is exactly zero, as for the weights of an MNIST border pixel that is never
-inked, or of a dead ReLU unit) shrinks towards zero until it falls below the smallest
-normal float (1.2e-38 in float32). There the CPU switches to *subnormal* arithmetic,
-10 to 100 times slower, and ``0.9 * x`` of the smallest subnormal rounds back to itself,
-so the slow values never leave. An epoch that took 1.5 s took 3.5 s two epochs later. So
-every few steps the optimizers set the entries of such buffers below
-``1e10 * finfo(dtype).tiny`` (1.2e-28 in float32) to zero: values that small change no
-step, and they never get the chance to become subnormal.
+Each optimizer's ``update(theta, g, s)`` is its equations over whole arrays:
+:math:`\theta` holds every parameter of the model in one flat array, :math:`g` their
+gradients, ``s`` the optimizer's state (``s.m``, ``s.v``, ...), each of the same shape.
+How that flat array is made, and why the state is flushed of tiny values now and then, is
+speed machinery, kept in :mod:`nnlib.flat` and at the end of this file.
 """
 
 from __future__ import annotations
@@ -43,12 +35,15 @@ import math
 import numpy as np
 
 from .core import Module, Parameter
+from .flat import flatten_parameters, flush_every, flush_tiny
 from .validation import check_number
 
 
 def _as_parameter_list(params) -> list[Parameter]:
     if isinstance(params, Module):
         params = params.parameters()
+    if isinstance(params, Parameter):
+        params = [params]
     params = list(params)
     if not params:
         raise ValueError("params is empty: the optimizer has nothing to update")
@@ -56,63 +51,92 @@ def _as_parameter_list(params) -> list[Parameter]:
         if not isinstance(p, Parameter):
             raise TypeError(f"params must be nnlib Parameters (model.parameters()), "
                             f"got {type(p).__name__}")
+    names = [p.name for i, p in enumerate(params) if any(p is q for q in params[:i])]
+    if names:
+        raise ValueError(f"params lists the same Parameter more than once ({', '.join(names)}): "
+                         "it would be stepped once per listing; pass each parameter once")
     return params
 
 
 class Optimizer:
-    """Base class: holds the parameters, the learning rate and the step count ``t``."""
+    """Base class: the parameters, the learning rate ``lr`` and the step count ``t``.
 
-    def __init__(self, params, lr: float):
+    A subclass writes ``update(theta, g, state)``, one step in place over the flat arrays of
+    all parameters, and declares its state buffers in ``__init__`` with ``add_state``.
+    ``weight_decay`` (coupled) hands ``update`` the gradient ``g + weight_decay * theta`` on
+    the weights (never the biases), the gradient of the L2 penalty ``weight_decay/2 ||W||^2``.
+    """
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.0):
         self.params = _as_parameter_list(params)
         self.lr = check_number(lr, "lr", 0.0, None, low_inclusive=False)
+        self.weight_decay = check_number(weight_decay, "weight_decay", 0.0)
         self.t = 0
-        # One scratch buffer per parameter, reused by every step (no allocations).
-        self._tmp = [np.empty_like(p.value) for p in self.params]
-        self._gbuf = None          # g + weight_decay * theta, allocated when first needed
-        self._decaying = []        # (buffers, decay factor): state that shrinks geometrically
+        self._flush_every = {}          # state name -> flush period (see nnlib.flat)
+        self.groups = flatten_parameters(self.params)
 
-    def _register_decaying(self, buffers, factor: float) -> None:
-        """Declare ``buffers`` as state multiplied by ``factor`` each step (see the module doc)."""
-        if 0 < factor < 1:
-            # Every `every` steps, a value above the threshold cannot get below tiny before the
-            # next flush: factor ** every >= 1e-9 > 1e-10 = tiny / threshold.
-            every = int(min(256, max(1, math.log(1e-9) / math.log(factor))))
-            self._decaying.append((buffers, every))
+    def step(self) -> None:
+        """Apply one update to every parameter, using the gradients in ``p.grad``."""
+        if not all(group.intact() for group in self.groups):
+            self.groups = flatten_parameters(self.params, previous=self.groups)
+        self.t += 1
+        for group in self.groups:
+            self.update(group.value, self._gradient(group), group.state)
+        for name, every in self._flush_every.items():
+            if self.t % every == 0:
+                for group in self.groups:
+                    flush_tiny(getattr(group.state, name))
 
-    def _flush_tiny(self) -> None:
-        """Zero the entries of decaying state that are about to become subnormal."""
-        for buffers, every in self._decaying:
-            if self.t % every:
-                continue
-            for buf in buffers:
-                threshold = 1e10 * np.finfo(buf.dtype).tiny
-                buf[np.abs(buf) < threshold] = 0
+    def update(self, theta: np.ndarray, g: np.ndarray, state) -> None:
+        """One step over the flat arrays ``theta`` (in place) and ``g``; ``state.<buffer>``."""
+        raise NotImplementedError
 
     def zero_grad(self) -> None:
         for p in self.params:
             p.grad[...] = 0
 
-    def step(self) -> None:
-        """Apply one update to every parameter, using the gradients in ``p.grad``."""
-        self.t += 1
-        for i, p in enumerate(self.params):
-            self._update(i, p)
-        if self._decaying:
-            self._flush_tiny()
+    # ---------------------------------------------------------------- machinery
+    def add_state(self, name: str, decay: float | None = None) -> None:
+        """A zero buffer ``state.<name>`` like ``theta``; ``decay``: its factor per step, if any.
 
-    def _update(self, i: int, p: Parameter) -> None:
-        raise NotImplementedError
+        State that only decays is flushed of near-subnormal values now and then (nnlib.flat).
+        """
+        for group in self.groups:
+            group.add_state(name)
+        every = flush_every(decay) if decay is not None else None
+        if every:
+            self._flush_every[name] = every
 
-    def _grad_with_decay(self, i, p, weight_decay):
-        """``g + weight_decay * theta`` for weights (into a scratch buffer), else ``g``."""
-        if weight_decay and p.is_weight:
-            if self._gbuf is None:
-                self._gbuf = [np.empty_like(q.value) for q in self.params]
-            g = self._gbuf[i]
-            np.multiply(p.value, weight_decay, out=g)
-            g += p.grad
-            return g
-        return p.grad
+    def state_of(self, name: str) -> list[np.ndarray]:
+        """The buffer ``name`` as one view per parameter, in the order of ``params``."""
+        if not all(group.intact() for group in self.groups):
+            self.groups = flatten_parameters(self.params, previous=self.groups)
+        views = {id(p): view for group in self.groups
+                 for p, view in zip(group.params, group.state_views(name))}
+        return [views[id(p)] for p in self.params]
+
+    def snapshot(self) -> dict:
+        """A copy of the step count, the rate and every state buffer (see :meth:`restore`)."""
+        return {"t": self.t, "lr": self.lr,
+                "state": {name: [v.copy() for v in self.state_of(name)]
+                          for name in self.groups[0].state_names()}}
+
+    def restore(self, snapshot: dict) -> None:
+        """Put back what :meth:`snapshot` saved (used by ``fit`` to roll back an epoch)."""
+        self.t, self.lr = snapshot["t"], snapshot["lr"]
+        for name, values in snapshot["state"].items():
+            for view, value in zip(self.state_of(name), values):
+                view[...] = value
+
+    def _gradient(self, group) -> np.ndarray:
+        """``g``, or with coupled weight decay ``g + weight_decay * theta`` on the weights."""
+        if not self.weight_decay:
+            return group.grad
+        n, g = group.n_weights, group.scratch()
+        np.multiply(group.value[:n], self.weight_decay, out=g[:n])
+        g[:n] += group.grad[:n]
+        g[n:] = group.grad[n:]
+        return g
 
     def __repr__(self):
         opts = ", ".join(f"{k}={v}" for k, v in self._options().items())
@@ -123,47 +147,35 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    r"""Stochastic gradient descent, with optional momentum, Nesterov and weight decay.
-
-    .. math::
-        g &\leftarrow g + \lambda\theta \quad\text{(weights only, if weight\_decay)}\\
-        \text{plain:}\quad \theta &\leftarrow \theta - \eta g\\
-        \text{momentum:}\quad v &\leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta v\\
-        \text{Nesterov:}\quad v &\leftarrow \mu v + g, \qquad \theta \leftarrow \theta - \eta (g + \mu v)
-
-    The velocity :math:`v` starts at zero.
+    r"""Stochastic gradient descent: :math:`\theta \leftarrow \theta - \eta g`; with momentum
+    :math:`\mu`: :math:`v \leftarrow \mu v + g,\ \theta \leftarrow \theta - \eta v`; with Nesterov,
+    :math:`v \leftarrow \mu v + g,\ \theta \leftarrow \theta - \eta (g + \mu v)`.
     """
+
+    def update(self, theta, g, state):
+        if self.momentum == 0:
+            theta -= self.lr * g                                  # theta -= eta g
+            return
+        v = state.velocity
+        v *= self.momentum
+        v += g                                                    # v = mu v + g
+        theta -= self.lr * (g + self.momentum * v if self.nesterov else v)
 
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
-        super().__init__(params, lr)
+        """The velocity :math:`v` starts at zero. ``weight_decay`` is coupled (L2)."""
+        super().__init__(params, lr, weight_decay)
         self.momentum = check_number(momentum, "momentum", 0.0, 1.0, high_inclusive=False)
-        self.weight_decay = check_number(weight_decay, "weight_decay", 0.0)
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
         self.nesterov = bool(nesterov)
-        self.velocity = [np.zeros_like(p.value) for p in self.params]
-        self._register_decaying(self.velocity, self.momentum)
-        self._tmp2 = [np.empty_like(p.value) for p in self.params] if nesterov else None
+        if self.momentum:
+            self.add_state("velocity", decay=self.momentum)
 
-    def _update(self, i, p):
-        g = self._grad_with_decay(i, p, self.weight_decay)
-        if self.momentum == 0:
-            np.multiply(g, self.lr, out=self._tmp[i])
-            p.value -= self._tmp[i]                    # theta -= eta g
-            return
-        v = self.velocity[i]
-        v *= self.momentum                         # v = mu v
-        v += g                                     #     + g
-        if self.nesterov:
-            step = self._tmp2[i]
-            np.multiply(v, self.momentum, out=step)    # mu v
-            step += g                                  # g + mu v
-            step *= self.lr
-            p.value -= step                            # theta -= eta (g + mu v)
-        else:
-            np.multiply(v, self.lr, out=self._tmp[i])
-            p.value -= self._tmp[i]                    # theta -= eta v
+    @property
+    def velocity(self) -> list[np.ndarray]:
+        """The velocity of each parameter (empty without momentum)."""
+        return self.state_of("velocity") if self.momentum else []
 
     def _options(self):
         return {"momentum": self.momentum, "nesterov": self.nesterov,
@@ -173,26 +185,22 @@ class SGD(Optimizer):
 class AdaGrad(Optimizer):
     r"""AdaGrad (Duchi et al., 2011): a per-coordinate rate shrinking with the gradients seen.
 
-    .. math::
-        G \leftarrow G + g^2, \qquad \theta \leftarrow \theta - \eta\, \frac{g}{\sqrt{G} + \epsilon}
-
-    :math:`G` starts at zero. Because :math:`G` only grows, the effective rate only decays.
+    :math:`G \leftarrow G + g^2, \quad \theta \leftarrow \theta - \eta\, g / (\sqrt{G} + \epsilon)`.
     """
 
+    def update(self, theta, g, state):
+        state.G += g * g                                          # G = G + g^2
+        theta -= self.lr * g / (np.sqrt(state.G) + self.eps)
+
     def __init__(self, params, lr: float = 0.01, eps: float = 1e-8):
+        """:math:`G` starts at zero; it only grows, so the effective rate only decays."""
         super().__init__(params, lr)
         self.eps = check_number(eps, "eps", 0.0, None, low_inclusive=False)
-        self.G = [np.zeros_like(p.value) for p in self.params]
+        self.add_state("G")
 
-    def _update(self, i, p):
-        g, G, tmp = p.grad, self.G[i], self._tmp[i]
-        np.multiply(g, g, out=tmp)
-        G += tmp                                   # G = G + g^2
-        np.sqrt(G, out=tmp)
-        tmp += self.eps                            # sqrt(G) + eps
-        np.divide(g, tmp, out=tmp)                 # g / (sqrt(G) + eps)
-        tmp *= self.lr
-        p.value -= tmp                             # theta -= eta * ...
+    @property
+    def G(self) -> list[np.ndarray]:
+        return self.state_of("G")
 
     def _options(self):
         return {"eps": self.eps}
@@ -201,91 +209,72 @@ class AdaGrad(Optimizer):
 class RMSProp(Optimizer):
     r"""RMSProp (Tieleman & Hinton, 2012): AdaGrad with a decaying average of :math:`g^2`.
 
-    .. math::
-        s \leftarrow \rho s + (1-\rho) g^2, \qquad
-        \theta \leftarrow \theta - \eta\, \frac{g}{\sqrt{s} + \epsilon}
-
-    :math:`s` starts at zero.
+    :math:`s \leftarrow \rho s + (1-\rho) g^2, \quad \theta \leftarrow \theta - \eta\, g / (\sqrt{s} + \epsilon)`.
     """
 
+    def update(self, theta, g, state):
+        s = state.s
+        s *= self.rho
+        s += (1 - self.rho) * g * g                               # s = rho s + (1 - rho) g^2
+        theta -= self.lr * g / (np.sqrt(s) + self.eps)
+
     def __init__(self, params, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8):
+        """:math:`s` starts at zero."""
         super().__init__(params, lr)
         self.rho = check_number(rho, "rho", 0.0, 1.0, high_inclusive=False)
         self.eps = check_number(eps, "eps", 0.0, None, low_inclusive=False)
-        self.s = [np.zeros_like(p.value) for p in self.params]
-        self._register_decaying(self.s, self.rho)
+        self.add_state("s", decay=self.rho)
 
-    def _update(self, i, p):
-        g, s, tmp = p.grad, self.s[i], self._tmp[i]
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - self.rho
-        s *= self.rho
-        s += tmp                                   # s = rho s + (1 - rho) g^2
-        np.sqrt(s, out=tmp)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.lr
-        p.value -= tmp                             # theta -= eta g / (sqrt(s) + eps)
+    @property
+    def s(self) -> list[np.ndarray]:
+        return self.state_of("s")
 
     def _options(self):
         return {"rho": self.rho, "eps": self.eps}
 
 
 class Adam(Optimizer):
-    r"""Adam (Kingma & Ba, 2015) with explicit bias correction.
+    r"""Adam (Kingma & Ba, 2015): :math:`m \leftarrow \beta_1 m + (1-\beta_1) g`,
+    :math:`v \leftarrow \beta_2 v + (1-\beta_2) g^2`,
+    :math:`\theta \leftarrow \theta - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)` with the
+    bias-corrected :math:`\hat m = m / (1-\beta_1^t)`, :math:`\hat v = v / (1-\beta_2^t)`."""
 
-    .. math::
-        m &\leftarrow \beta_1 m + (1-\beta_1) g, \qquad
-        v \leftarrow \beta_2 v + (1-\beta_2) g^2,\\
-        \hat m &= \frac{m}{1-\beta_1^t}, \qquad \hat v = \frac{v}{1-\beta_2^t}, \qquad
-        \theta \leftarrow \theta - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}.
-
-    :math:`m` and :math:`v` start at zero, so without the correction they are biased
-    towards zero in the first steps (``bias_correction=False`` shows the effect).
-    ``weight_decay`` adds :math:`\lambda\theta` to :math:`g` (coupled, an L2 penalty);
-    for decoupled decay use :class:`AdamW`.
-    """
+    def update(self, theta, g, state):
+        b1, b2, m, v = self.beta1, self.beta2, state.m, state.v
+        m *= b1
+        m += (1 - b1) * g                                         # m = b1 m + (1 - b1) g
+        v *= b2
+        v += (1 - b2) * g * g                                     # v = b2 v + (1 - b2) g^2
+        c1, c2 = (1 - b1 ** self.t, 1 - b2 ** self.t) if self.bias_correction else (1, 1)
+        # m_hat / (sqrt(v_hat) + eps) = m sqrt(c2) / c1 / (sqrt(v) + eps sqrt(c2)): two constants
+        theta -= m / (np.sqrt(v) + self.eps * math.sqrt(c2)) * (self.lr * math.sqrt(c2) / c1)
 
     def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.0, bias_correction: bool = True):
-        super().__init__(params, lr)
+        r""":math:`m` and :math:`v` start at zero, so without the correction they are biased
+        towards zero in the first steps (``bias_correction=False`` shows the effect).
+        ``weight_decay`` adds :math:`\lambda\theta` to :math:`g` (coupled, an L2 penalty);
+        for decoupled decay use :class:`AdamW`.
+        """
+        super().__init__(params, lr, weight_decay)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.beta1 = check_number(betas[0], "betas[0]", 0.0, 1.0, high_inclusive=False)
         self.beta2 = check_number(betas[1], "betas[1]", 0.0, 1.0, high_inclusive=False)
         self.eps = check_number(eps, "eps", 0.0, None, low_inclusive=False)
-        self.weight_decay = check_number(weight_decay, "weight_decay", 0.0)
         self.bias_correction = bool(bias_correction)
-        self.m = [np.zeros_like(p.value) for p in self.params]
-        self.v = [np.zeros_like(p.value) for p in self.params]
-        self._register_decaying(self.m, self.beta1)
-        self._register_decaying(self.v, self.beta2)
+        self.add_state("m", decay=self.beta1)
+        self.add_state("v", decay=self.beta2)
 
-    def _decay(self, p):
-        """Hook for AdamW's decoupled weight decay (nothing here)."""
+    @property
+    def m(self) -> list[np.ndarray]:
+        """The first moment of each parameter (views into the flat state)."""
+        return self.state_of("m")
 
-    def _update(self, i, p):
-        b1, b2 = self.beta1, self.beta2
-        g = self._grad_with_decay(i, p, self.weight_decay)
-        m, v, tmp = self.m[i], self.v[i], self._tmp[i]
-        self._decay(p)
-        np.multiply(g, 1 - b1, out=tmp)
-        m *= b1
-        m += tmp                                   # m = b1 m + (1 - b1) g
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v *= b2
-        v += tmp                                   # v = b2 v + (1 - b2) g^2
-        if self.bias_correction:
-            c1, c2 = 1 - b1 ** self.t, 1 - b2 ** self.t
-        else:
-            c1 = c2 = 1.0
-        np.sqrt(v, out=tmp)
-        tmp *= 1 / math.sqrt(c2)                   # sqrt(v_hat) = sqrt(v / c2)
-        tmp += self.eps
-        np.divide(m, tmp, out=tmp)                 # m / (sqrt(v_hat) + eps)
-        tmp *= self.lr / c1                        # m_hat = m / c1  (Python floats: float32 stays)
-        p.value -= tmp                             # theta -= eta m_hat / (sqrt(v_hat) + eps)
+    @property
+    def v(self) -> list[np.ndarray]:
+        """The second moment of each parameter (views into the flat state)."""
+        return self.state_of("v")
 
     def _options(self):
         return {"betas": (self.beta1, self.beta2), "eps": self.eps,
@@ -293,25 +282,22 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019).
-
-    Before the Adam step, weights shrink directly, not through the gradient:
-
-    .. math:: \theta \leftarrow \theta - \eta\lambda\theta, \quad\text{then the Adam update with } g.
-
-    Under Adam an L2 penalty's gradient :math:`\lambda\theta` is divided by
-    :math:`\sqrt{\hat v}`, so weights with large gradients are barely decayed; AdamW
-    decays every weight at the same rate. Biases are not decayed.
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, 2019): before the Adam step,
+    the weights shrink directly, :math:`W \leftarrow W - \eta\lambda W`, not through :math:`g`.
     """
+
+    def update(self, theta, g, state):
+        theta[:state.n_weights] *= 1 - self.lr * self.decoupled_weight_decay   # W -= eta lambda W
+        super().update(theta, g, state)
 
     def __init__(self, params, lr: float = 0.001, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0.01, bias_correction: bool = True):
+        r"""Under Adam an L2 penalty's gradient :math:`\lambda\theta` is divided by
+        :math:`\sqrt{\hat v}`, so weights with large gradients are barely decayed; AdamW
+        decays every weight at the same rate. Biases are not decayed.
+        """
         super().__init__(params, lr, betas, eps, 0.0, bias_correction)
         self.decoupled_weight_decay = check_number(weight_decay, "weight_decay", 0.0)
-
-    def _decay(self, p):
-        if self.decoupled_weight_decay and p.is_weight:
-            p.value *= 1 - self.lr * self.decoupled_weight_decay   # theta -= eta lambda theta
 
     def _options(self):
         opts = super()._options()

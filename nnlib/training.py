@@ -15,6 +15,8 @@ by copying the whole shuffled dataset each epoch.
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 from dataclasses import dataclass, field
 
@@ -200,14 +202,202 @@ def _check_xy(X, y, task, name_x="X", name_y="y"):
             raise ValueError(f"{name_y} must be numeric, got dtype {y.dtype}")
         if y.shape[0] != X.shape[0]:
             raise ValueError(f"{name_y} has {y.shape[0]} rows but {name_x} has {X.shape[0]}")
+        if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+            raise ValueError(f"{name_y} contains NaN or infinite values")
     return X, y
+
+
+@dataclass
+class _Run:
+    """The checked arguments of one call of :func:`fit`."""
+
+    model: Module
+    loss_fn: Loss
+    task: str
+    X: np.ndarray
+    y: np.ndarray
+    validation: tuple | None
+    optimizer: Optimizer
+    batch_size: int
+    epochs: int
+    eval_batch_size: int
+    regularizer: Regularizer | None
+    schedule: object
+    clip_norm: float | None
+    callbacks: list
+    augment: object
+    rng: np.random.Generator
+    history: History
+
+
+def _check_labels_fit_outputs(model, X, task, labelled):
+    """One row through the model (eval mode): its input size, and labels < its outputs."""
+    was_training = model.training
+    model.eval()
+    try:
+        with np.errstate(all="ignore"):
+            out = model.forward(X[:1])
+    finally:
+        model.train(was_training)
+    if task != "multiclass" or out.ndim != 2:
+        return
+    for name, labels in labelled:
+        if labels.size and labels.max() >= out.shape[1]:
+            raise ValueError(f"{name} holds class {labels.max()} but the model has "
+                             f"{out.shape[1]} outputs (classes 0..{out.shape[1] - 1})")
+
+
+def _check_fit_arguments(model, X, y, *, loss, optimizer, lr, epochs, batch_size,
+                         validation_data, regularizer, schedule, clip_norm, callbacks,
+                         shuffle, seed, history, eval_batch_size, augment) -> _Run:
+    """Every check of :func:`fit`, before any work: a clear error, and nothing changed."""
+    loss_fn = loss if loss is not None else SoftmaxCrossEntropy()
+    if not isinstance(loss_fn, Loss):
+        raise TypeError(f"loss must be an nnlib Loss, got {type(loss_fn).__name__}")
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nnlib Module, got {type(model).__name__}")
+    task = _task(loss_fn)
+    X, y = _check_xy(X, y, task)
+    validation = None
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise ValueError("validation_data must be a pair (X_val, y_val), got "
+                             f"{type(validation_data).__name__}")
+        validation = _check_xy(*validation_data, task, "X_val", "y_val")
+        if validation[0].shape[1] != X.shape[1]:
+            raise ValueError(f"X_val has {validation[0].shape[1]} columns (features) but X has "
+                             f"{X.shape[1]}")
+    epochs = check_positive_int(epochs, "epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    eval_batch_size = check_positive_int(eval_batch_size, "eval_batch_size")
+    if clip_norm is not None:
+        clip_norm = check_number(clip_norm, "clip_norm", 0.0, None, low_inclusive=False)
+    if regularizer is not None and not isinstance(regularizer, Regularizer):
+        raise TypeError(f"regularizer must be an nnlib Regularizer, got {regularizer!r}")
+    if schedule is not None and not callable(schedule):
+        raise TypeError("schedule must be callable: schedule(epoch) -> learning rate")
+    if augment is not None and not callable(augment):
+        raise TypeError("augment must be callable: augment(X, rng) -> augmented X")
+    if not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    if history is not None and not isinstance(history, History):
+        raise TypeError(f"history must be an nnlib History (from an earlier fit), got "
+                        f"{type(history).__name__}")
+    callbacks = list(callbacks)
+    for cb in callbacks:
+        if not isinstance(cb, Callback):
+            raise TypeError(f"callbacks must be nnlib Callbacks, got {type(cb).__name__}")
+    params = model.parameters()
+    if isinstance(optimizer, Optimizer):
+        if {id(p) for p in optimizer.params} != {id(p) for p in params}:
+            raise ValueError("optimizer was created for other parameters than this model's; "
+                             "create it with the model's parameters: Adam(model.parameters())")
+        if lr is not None:
+            optimizer.lr = check_number(lr, "lr", 0.0, None, low_inclusive=False)
+        opt = optimizer
+    else:
+        opt = get_optimizer(optimizer, params, lr=lr)
+    labelled = [("y", y)] + ([("y_val", validation[1])] if validation else [])
+    _check_labels_fit_outputs(model, X, task, labelled)
+    return _Run(model, loss_fn, task, X, y, validation, opt, batch_size, epochs,
+                eval_batch_size, regularizer, schedule, clip_norm, callbacks, augment,
+                make_rng(seed), history if history is not None else History())
+
+
+def _learning_rate(schedule, t: float) -> float:
+    lr = schedule(t)
+    if not (isinstance(lr, numbers.Real) and 0 < lr < math.inf):
+        raise ValueError(f"schedule returned the learning rate {lr!r} at epoch {t:.4g}; "
+                         "expected a finite number > 0")
+    return float(lr)
+
+
+def train_epoch(run: _Run, X: np.ndarray, order: np.ndarray, epoch: int) -> tuple:
+    """One pass over the mini-batches ``X[order[i:i+B]]``: ``(mean loss, accuracy or None)``.
+
+    The loss is the data loss (without the penalty), averaged over the samples, the last
+    batch weighted by its real length.
+    """
+    model, loss_fn, opt, params = run.model, run.loss_fn, run.optimizer, run.model.parameters()
+    n, B = len(order), run.batch_size
+    steps = -(-n // B)
+    total_loss, total_correct = 0.0, 0
+    for step in range(steps):
+        if run.schedule is not None:
+            opt.lr = _learning_rate(run.schedule, epoch + step / steps)
+        idx = order[step * B:(step + 1) * B]
+        xb, yb = X[idx], run.y[idx]
+        out = model.forward(xb)
+        batch_loss = loss_fn.forward(out, yb)
+        if not np.isfinite(batch_loss):
+            raise TrainingDiverged(f"the loss became {batch_loss} at epoch {epoch}, step {step} "
+                                   f"with learning rate {opt.lr:g}")
+        model.backward(loss_fn.backward(), need_input_grad=False)
+        if run.regularizer is not None:
+            run.regularizer.add_gradient(params)
+        if run.clip_norm is not None:
+            clip_grad_norm(params, run.clip_norm)
+        opt.step()
+        total_loss += batch_loss * len(idx)
+        correct = _n_correct(run.task, out, yb)
+        if correct is not None:
+            total_correct += correct
+    if not _finite_after_step(model, loss_fn, xb, yb):
+        raise TrainingDiverged(f"the parameters became non-finite (or their loss did) after "
+                               f"the last step of epoch {epoch}, with learning rate {opt.lr:g}")
+    return total_loss / n, (total_correct / n if run.task != "regression" else None)
+
+
+def _finite_after_step(model, loss_fn, xb, yb) -> bool:
+    """Are the parameters and their loss on the last batch still finite (eval mode)?"""
+    if not all(np.isfinite(p.value).all() for p in model.parameters()):
+        return False
+    model.eval()
+    try:
+        return bool(np.isfinite(loss_fn.forward(model.forward(xb), yb)))
+    finally:
+        model.train()
+
+
+def _record_epoch(history: History, epoch, train, val, lr, seconds) -> None:
+    """Append one epoch to ``history`` (``train``, ``val``: (loss, accuracy) pairs)."""
+    history.epoch.append(epoch)
+    history.train_loss.append(train[0])
+    history.train_acc.append(train[1])
+    history.val_loss.append(val[0])
+    history.val_acc.append(val[1])
+    history.lr.append(lr)
+    history.seconds.append(seconds)
+
+
+def _augmented(augment, X, rng) -> np.ndarray:
+    X_aug = augment(X, rng)
+    if not isinstance(X_aug, np.ndarray) or X_aug.shape != X.shape or X_aug.dtype.kind != "f":
+        raise ValueError(f"augment must return a float array of shape {X.shape}, got "
+                         f"{getattr(X_aug, 'shape', type(X_aug).__name__)} "
+                         f"{getattr(X_aug, 'dtype', '')}")
+    return X_aug
+
+
+class _Snapshot:
+    """The parameters and the optimizer's state, to roll back an epoch that failed."""
+
+    def __init__(self, params, opt: Optimizer):
+        self.params, self.opt = params, opt
+        self.values = [p.value.copy() for p in params]
+        self.opt_state = opt.snapshot()
+
+    def restore(self) -> None:
+        for p, value in zip(self.params, self.values):
+            p.value[...] = value
+        self.opt.restore(self.opt_state)
 
 
 def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = None,
         epochs: int = 10, batch_size: int = 128, validation_data=None,
         regularizer: Regularizer | None = None, schedule=None, clip_norm: float | None = None,
         callbacks=(), shuffle: bool = True, seed=None, progress: bool = True,
-        history: History | None = None, eval_batch_size: int = 4096) -> History:
+        history: History | None = None, eval_batch_size: int = 4096, augment=None) -> History:
     """Train ``model`` on ``(X, y)`` with mini-batches; return a :class:`History`.
 
     Parameters
@@ -226,7 +416,7 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
         Learning rate when ``optimizer`` is a name.
     epochs, batch_size : int
     validation_data : tuple (X_val, y_val), optional
-        Evaluated after every epoch (``val_loss``, ``val_acc``).
+        Evaluated after every epoch (``val_loss``, ``val_acc``); never augmented.
     regularizer : Regularizer, optional
         A penalty on the weights (:mod:`nnlib.regularizers`).
     schedule : callable, optional
@@ -239,7 +429,7 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
     shuffle : bool
         Draw a new random order every epoch (from ``seed``).
     seed : int or numpy.random.Generator, optional
-        Seeds the shuffling. (Weights and dropout masks have their own seeds.)
+        Seeds the shuffling and ``augment``. (Weights and dropout masks have their own seeds.)
     progress : bool
         Show a tqdm progress bar (notebook or terminal). ``TQDM_DISABLE=1`` also hides it.
     history : History, optional
@@ -247,114 +437,71 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
     eval_batch_size : int
         Rows per forward pass when evaluating ``validation_data``. A CNN needs a smaller one
         (e.g. 1000) than an MLP: its im2col matrices are larger than the batch.
+    augment : callable, optional
+        ``augment(X, rng) -> X_aug`` (same shape), called at the start of every epoch,
+        which then trains on ``X_aug``, e.g. :class:`~nnlib.augmentation.RandomShift`.
 
     Raises
     ------
     TrainingDiverged
-        If the loss becomes NaN or infinite.
+        If the loss or the parameters become NaN or infinite. The parameters and the
+        optimizer's state are first rolled back to the start of the failed epoch.
     """
-    loss_fn = loss if loss is not None else SoftmaxCrossEntropy()
-    if not isinstance(loss_fn, Loss):
-        raise TypeError(f"loss must be an nnlib Loss, got {type(loss_fn).__name__}")
-    if not isinstance(model, Module):
-        raise TypeError(f"model must be an nnlib Module, got {type(model).__name__}")
-    task = _task(loss_fn)
-    X, y = _check_xy(X, y, task)
-    if validation_data is not None:
-        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-            raise ValueError("validation_data must be a pair (X_val, y_val)")
-        X_val, y_val = _check_xy(*validation_data, task, "X_val", "y_val")
-    epochs = check_positive_int(epochs, "epochs")
-    batch_size = check_positive_int(batch_size, "batch_size")
-    eval_batch_size = check_positive_int(eval_batch_size, "eval_batch_size")
-    if clip_norm is not None:
-        clip_norm = check_number(clip_norm, "clip_norm", 0.0, None, low_inclusive=False)
-    if regularizer is not None and not isinstance(regularizer, Regularizer):
-        raise TypeError(f"regularizer must be an nnlib Regularizer, got {regularizer!r}")
-    if schedule is not None and not callable(schedule):
-        raise TypeError("schedule must be callable: schedule(epoch) -> learning rate")
-    params = model.parameters()
-    if isinstance(optimizer, Optimizer):
-        if {id(p) for p in optimizer.params} != {id(p) for p in params}:
-            raise ValueError("optimizer was created for other parameters than this model's; "
-                             "create it with the model's parameters: Adam(model.parameters())")
-        if lr is not None:
-            optimizer.lr = check_number(lr, "lr", 0.0, None, low_inclusive=False)
-        opt = optimizer
-    else:
-        opt = get_optimizer(optimizer, params, lr=lr)
-    callbacks = list(callbacks)
-    for cb in callbacks:
-        if not isinstance(cb, Callback):
-            raise TypeError(f"callbacks must be nnlib Callbacks, got {type(cb).__name__}")
-    rng = make_rng(seed)
-
-    history = history if history is not None else History()
+    run = _check_fit_arguments(model, X, y, loss=loss, optimizer=optimizer, lr=lr,
+                               epochs=epochs, batch_size=batch_size,
+                               validation_data=validation_data, regularizer=regularizer,
+                               schedule=schedule, clip_norm=clip_norm, callbacks=callbacks,
+                               shuffle=shuffle, seed=seed, history=history,
+                               eval_batch_size=eval_batch_size, augment=augment)
+    history, n = run.history, run.X.shape[0]
     first_epoch = len(history)
-    n = X.shape[0]
-    steps = -(-n // batch_size)
     model.train()
-    for cb in callbacks:
+    for cb in run.callbacks:
         cb.on_train_begin(model)
-    bar = progress_bar(range(first_epoch, first_epoch + epochs), progress=progress, unit="epoch",
-                       leave=True, dynamic_ncols=True)
+    bar = progress_bar(range(first_epoch, first_epoch + run.epochs), progress=progress,
+                       unit="epoch", leave=True, dynamic_ncols=True)
     try:
         for epoch in bar:
             start = time.perf_counter()
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            total_loss, total_correct = 0.0, 0
+            snapshot = _Snapshot(model.parameters(), run.optimizer)
+            X_epoch = run.X if augment is None else _augmented(augment, run.X, run.rng)
+            order = run.rng.permutation(n) if shuffle else np.arange(n)
             # The data was checked once above; per-batch NaN checks are switched off and a
             # NaN shows up in the loss instead (the weights blew up). One context per epoch,
             # not per step: entering it costs microseconds, and there are many steps.
-            with np.errstate(over="ignore", invalid="ignore"), finite_checks_disabled():
-                for step in range(steps):
-                    if schedule is not None:
-                        opt.lr = schedule(epoch + step / steps)
-                    idx = order[step * batch_size:(step + 1) * batch_size]
-                    xb, yb = X[idx], y[idx]
-                    out = model.forward(xb)
-                    batch_loss = loss_fn.forward(out, yb)
-                    if not np.isfinite(batch_loss):
-                        raise TrainingDiverged(
-                            f"the loss became {batch_loss} at epoch {epoch}, step {step} with "
-                            f"learning rate {opt.lr:g}: training diverged. The usual cause is a "
-                            f"learning rate that is too high; try one 3-10x smaller, or clip "
-                            f"the gradient norm (clip_norm=...).")
-                    model.backward(loss_fn.backward(), need_input_grad=False)
-                    if regularizer is not None:
-                        regularizer.add_gradient(params)
-                    if clip_norm is not None:
-                        clip_grad_norm(params, clip_norm)
-                    opt.step()
-                    total_loss += batch_loss * len(idx)
-                    correct = _n_correct(task, out, yb)
-                    if correct is not None:
-                        total_correct += correct
-            history.epoch.append(epoch)
-            history.train_loss.append(total_loss / n)
-            history.train_acc.append(total_correct / n if task != "regression" else None)
-            if validation_data is not None:
-                val_loss, val_acc = evaluate(model, X_val, y_val, loss_fn, eval_batch_size)
-            else:
-                val_loss = val_acc = None
-            history.val_loss.append(val_loss)
-            history.val_acc.append(val_acc)
-            history.lr.append(opt.lr)
-            history.seconds.append(time.perf_counter() - start)
+            try:
+                with np.errstate(over="ignore", invalid="ignore"), finite_checks_disabled():
+                    train = train_epoch(run, X_epoch, order, epoch)
+            except TrainingDiverged as exc:
+                snapshot.restore()
+                raise TrainingDiverged(
+                    f"{exc}: training diverged. The parameters and the optimizer were rolled "
+                    f"back to their state at the start of epoch {epoch}. The usual cause is a "
+                    f"learning rate that is too high; try one 3-10x smaller, or clip the "
+                    f"gradient norm (clip_norm=...).") from None
+            except Exception as exc:
+                snapshot.restore()
+                exc.add_note(f"nnlib.fit: the parameters and the optimizer were rolled back to "
+                             f"their state at the start of epoch {epoch}.")
+                raise
+            del X_epoch
+            val = (evaluate(model, *run.validation, run.loss_fn, run.eval_batch_size)
+                   if run.validation is not None else (None, None))
+            _record_epoch(history, epoch, train, val, run.optimizer.lr,
+                          time.perf_counter() - start)
             if progress:
-                shown = {"loss": history.train_loss[-1], "acc": history.train_acc[-1],
-                         "val_loss": val_loss, "val_acc": val_acc}
+                shown = {"loss": train[0], "acc": train[1], "val_loss": val[0], "val_acc": val[1]}
                 bar.set_postfix({k: f"{v:.4f}" for k, v in shown.items() if v is not None})
-            if any([cb.on_epoch_end(epoch, history, model) for cb in callbacks]):
+            if any([cb.on_epoch_end(epoch, history, model) for cb in run.callbacks]):
                 history.stopped_epoch = epoch
                 break
     finally:
         bar.close()
         model.train()
-    for cb in callbacks:
+    for cb in run.callbacks:
         cb.on_train_end(model, history)
     return history
 
 
-__all__ = ["fit", "evaluate", "predict_outputs", "History", "Callback", "EarlyStopping",
+__all__ = ["fit", "train_epoch", "evaluate", "predict_outputs", "History", "Callback", "EarlyStopping",
            "TrainingDiverged", "MeanSquaredError"]

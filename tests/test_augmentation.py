@@ -172,11 +172,34 @@ def test_fit_augmented_bad_arguments():
     model = build_mlp(36, [4], 2, seed=0)
     with pytest.raises(TypeError, match="augment must be callable"):
         fit_augmented(model, X, y, augment=2, epochs=1, progress=False)
-    with pytest.raises(TypeError, match="does not take .shuffle."):
-        fit_augmented(model, X, y, augment=RandomShift(1), epochs=2, progress=False,
-                      shuffle=False)
-    with pytest.raises(ValueError, match="augment returned shape"):
+    with pytest.raises(ValueError, match="augment must return a float array of shape"):
         fit_augmented(model, X, y, augment=lambda X, rng: X[:10], epochs=1, progress=False)
+    # the checks of fit itself apply: an optimizer of another model, a bad learning rate
+    other = build_mlp(36, [4], 2, seed=1)
+    with pytest.raises(ValueError, match="optimizer was created for other parameters"):
+        fit_augmented(model, X, y, augment=RandomShift(1), optimizer=nnlib.Adam(other),
+                      progress=False)
+    before = [p.value.copy() for p in model.parameters()]
+    opt = nnlib.Adam(model, lr=0.01)
+    with pytest.raises(ValueError, match="lr"):
+        fit_augmented(model, X, y, augment=RandomShift(1), optimizer=opt, lr=-1.0,
+                      progress=False)
+    assert opt.lr == 0.01
+    for p, b in zip(model.parameters(), before):
+        np.testing.assert_array_equal(p.value, b)
+
+
+def test_fit_augmented_is_fit_with_augment():
+    """One loop: fit_augmented(...) and fit(..., augment=...) train identically."""
+    X, y = small_problem()
+    runs = []
+    for call in (fit_augmented, nnlib.fit):
+        model = build_mlp(36, [4], 2, seed=0)
+        h = call(model, X, y, augment=RandomShift(1), epochs=3, seed=5, progress=False)
+        runs.append(([p.value.copy() for p in model.parameters()], h.train_loss))
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a, b)
+    assert runs[0][1] == runs[1][1]
 
 
 def test_shift_images_given_shifts():

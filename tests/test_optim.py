@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+import nnlib
 from nnlib import SGD, AdaGrad, Adam, AdamW, RMSProp, clip_grad_norm
 from nnlib.core import Parameter
 
@@ -220,10 +221,100 @@ def test_flushing_does_not_change_steps_of_normal_size():
     grads = rng.standard_normal((500, 6))
     p1, p2 = (Parameter(np.zeros(6)) for _ in range(2))
     a, b = Adam([p1], lr=1e-2), Adam([p2], lr=1e-2)
-    b._decaying = []                                          # the same Adam, never flushing
+    b._flush_every = {}                                       # the same Adam, never flushing
     for g in grads:
         p1.grad[...] = p2.grad[...] = g
         a.step()
         b.step()
     np.testing.assert_array_equal(p1.value, p2.value)
     np.testing.assert_array_equal(a.m[0], b.m[0])
+
+
+# ------------------------------------------------------------------ the flat parameter buffer
+def _two_layer_params(dtype=np.float64):
+    rng = np.random.default_rng(3)
+    return [Parameter(rng.standard_normal((4, 3)).astype(dtype), "W"),
+            Parameter(rng.standard_normal(3).astype(dtype), "b"),
+            Parameter(rng.standard_normal((3, 2)).astype(dtype), "W"),
+            Parameter(rng.standard_normal(2).astype(dtype), "b")]
+
+
+def test_parameters_become_views_into_one_flat_buffer_weights_first():
+    params = _two_layer_params()
+    before = [p.value.copy() for p in params]
+    opt = SGD(params, lr=0.1)
+    (group,) = opt.groups
+    assert group.n_weights == 4 * 3 + 3 * 2
+    for p, b in zip(params, before):
+        np.testing.assert_array_equal(p.value, b)                # values kept
+        assert np.shares_memory(p.value, group.value) and np.shares_memory(p.grad, group.grad)
+    assert np.shares_memory(params[0].value, group.value[:12])
+    assert np.shares_memory(params[2].value, group.value[12:18])   # weights first
+    assert np.shares_memory(params[1].value, group.value[18:21])
+
+
+def test_coupled_weight_decay_touches_weights_only_and_leaves_grads_alone():
+    params = _two_layer_params()
+    opt = SGD(params, lr=0.1, weight_decay=0.5)
+    for p in params:
+        p.grad[...] = 1.0
+    before = [p.value.copy() for p in params]
+    opt.step()
+    for p, b in zip(params, before):
+        expected = b - 0.1 * (1.0 + (0.5 * b if p.name == "W" else 0.0))
+        np.testing.assert_allclose(p.value, expected, rtol=1e-15)
+        np.testing.assert_array_equal(p.grad, 1.0)               # the gradient is not modified
+
+
+def test_rebound_parameter_is_adopted_again_with_its_state():
+    params = _two_layer_params()
+    ref = _two_layer_params()
+    a, b = Adam(params, lr=0.01), Adam(ref, lr=0.01)
+    rng = np.random.default_rng(0)
+    for step in range(6):
+        grads = [rng.standard_normal(p.value.shape) for p in params]
+        if step == 3:            # rebind by hand: a new array, same values
+            params[0].value = params[0].value.copy()
+            params[1].grad = params[1].grad.copy()
+        for p, q, g in zip(params, ref, grads):
+            p.grad[...] = g
+            q.grad[...] = g
+        a.step()
+        b.step()
+    for p, q in zip(params, ref):
+        np.testing.assert_array_equal(p.value, q.value)
+    for x, y in zip(a.m + a.v, b.m + b.v):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_module_astype_after_optimizer_keeps_training():
+    model = nnlib.Sequential(nnlib.Dense(3, 2, seed=0))
+    opt = Adam(model.parameters(), lr=0.1)
+    model.astype(np.float32)
+    for p in model.parameters():
+        p.grad[...] = 1.0
+    before = [p.value.copy() for p in model.parameters()]
+    opt.step()
+    for p, b in zip(model.parameters(), before):
+        assert p.value.dtype == np.float32
+        np.testing.assert_allclose(p.value, b - 0.1, rtol=1e-5)
+
+
+def test_mixed_dtypes_get_one_group_each():
+    p32 = Parameter(np.ones(3, np.float32), "W")
+    p64 = Parameter(np.ones(2, np.float64), "b")
+    opt = Adam([p32, p64], lr=0.1)
+    assert sorted(g.dtype.name for g in opt.groups) == ["float32", "float64"]
+    p32.grad[...] = 1
+    p64.grad[...] = 1
+    opt.step()
+    assert p32.value.dtype == np.float32 and p64.value.dtype == np.float64
+    np.testing.assert_allclose(p32.value, 0.9, rtol=1e-6)
+    np.testing.assert_allclose(p64.value, 0.9, rtol=1e-8)
+
+
+@pytest.mark.parametrize("make", [SGD, AdaGrad, RMSProp, Adam, AdamW])
+def test_the_same_parameter_twice_is_refused(make):
+    p = Parameter(np.zeros(2), "W")
+    with pytest.raises(ValueError, match="more than once"):
+        make([p, p], lr=0.1)

@@ -388,7 +388,9 @@ def test_fit_evaluates_validation_data_in_batches_of_eval_batch_size():
     model = nnlib.Sequential(nnlib.Dense(3, 2, seed=0), Spy())
     hist = nnlib.fit(model, X, y, validation_data=(X_val, y_val), epochs=2, progress=False,
                      seed=0, eval_batch_size=10)
-    assert seen == [10, 10, 5] * 2
+    # one row to check the labels against the outputs; per epoch, the last batch again (are
+    # the final parameters finite?), then the validation data in batches of 10
+    assert seen == [1] + [40, 10, 10, 5] * 2
     assert hist.val_acc[-1] == nnlib.evaluate(model, X_val, y_val)[1]
     with pytest.raises(ValueError, match="eval_batch_size"):
         nnlib.fit(model, X, y, epochs=1, progress=False, eval_batch_size=0)

@@ -147,6 +147,7 @@ def interactive_or_static(fn, **controls) -> Demo:
 # --------------------------------------------------------------------------- demos
 def _draw_activation(name: str = "relu"):
     from nnlib import activations
+
     from .plotting import _subplots
     x = np.linspace(-5, 5, 401)
     layer = activations.get_activation(name)
