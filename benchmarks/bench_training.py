@@ -14,7 +14,12 @@ For MNIST-shaped random data (60,000 x 784 float32, 10 classes), batch 128, Adam
   what any NumPy implementation must spend, so ``numpy/floor`` is the best ratio NumPy can
   reach on this machine, and ``nnlib/numpy`` is what the library's structure costs.
 
-The four are **interleaved** epoch by epoch, so a noisy machine slows all of them alike;
+* ``torch``   — the same training in PyTorch on the CPU (``nn.Sequential`` of ``Linear`` and
+  ``ReLU``, ``cross_entropy``, ``torch.optim.Adam``, the usual loop with ``loss.item()`` per
+  step), when PyTorch is installed (``pip install "torch==2.13.0+cpu"``); the project does
+  not depend on it, and without it the column is left out.
+
+The methods are **interleaved** epoch by epoch, so a noisy machine slows all of them alike;
 the script reports the minimum and the median over the epochs, and the ratios of the
 medians. Then it measures each one's peak memory over a full run in a fresh process (the
 peak resident set while training: the peak is reset after making the data, through
@@ -143,6 +148,47 @@ def numpy_epoch(X, y, net, seed):
     return time.perf_counter() - start
 
 
+def torch_available() -> bool:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class TorchRun:
+    """The same MLP, loss, optimizer and batches in PyTorch (CPU, float32)."""
+
+    def __init__(self, sizes, X, y):
+        import torch
+
+        torch.manual_seed(0)
+        layers = []
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(torch.nn.Linear(a, b))
+            if i < len(sizes) - 2:
+                layers.append(torch.nn.ReLU())
+        self.torch = torch
+        self.model = torch.nn.Sequential(*layers)
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.X, self.y = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
+
+    def epoch(self, n=None, seed=0):
+        torch = self.torch
+        F = torch.nn.functional
+        n = n or len(self.X)
+        start = time.perf_counter()
+        order = torch.from_numpy(np.random.default_rng(seed).permutation(n))
+        total = 0.0
+        for idx in order.split(BATCH):
+            loss = F.cross_entropy(self.model(self.X[idx]), self.y[idx])
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            total += loss.item() * len(idx)
+        return time.perf_counter() - start
+
+
 def run_interleaved(sizes, epochs, threads, X, y):
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
@@ -161,6 +207,12 @@ def run_interleaved(sizes, epochs, threads, X, y):
                        random_state=0, tol=0, n_iter_no_change=10 ** 9)
     net = NumpyMLP(sizes)
     times = {"floor": [], "numpy": [], "nnlib": [], "sklearn": []}
+    tr = None
+    if torch_available():
+        import torch
+        torch.set_num_threads(threads)
+        tr = TorchRun(sizes, X, y)
+        times["torch"] = []
     with threadpool_limits(threads), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         # one warm-up round (page faults, BLAS buffers, sklearn's first-call set-up)
@@ -168,6 +220,8 @@ def run_interleaved(sizes, epochs, threads, X, y):
         numpy_epoch(X[:10_000], y[:10_000], net, seed=0)
         nnlib.fit(model, X[:10_000], y[:10_000], optimizer=opt, epochs=1, progress=False)
         sk.fit(X, y)
+        if tr is not None:
+            tr.epoch(10_000)
         for epoch in range(epochs):
             times["floor"].append(floor_epoch(X, weights))
             times["numpy"].append(numpy_epoch(X, y, net, seed=epoch))
@@ -177,6 +231,8 @@ def run_interleaved(sizes, epochs, threads, X, y):
             t = time.perf_counter()
             sk.fit(X, y)
             times["sklearn"].append(time.perf_counter() - t)
+            if tr is not None:
+                times["torch"].append(tr.epoch(seed=epoch))
     dtype = sk.coefs_[0].dtype
     return times, str(dtype)
 
@@ -254,9 +310,12 @@ def main(argv=None):
     results = []
     print(f"data: {N} x {D} float32, batch {BATCH}, Adam, ReLU; "
           f"{args.epochs} interleaved epochs per method\n")
+    has_torch = torch_available()
     header = (f"{'arch':<20}{'thr':>4} | {'floor s/ep':>14} | {'numpy s/ep':>14} | "
-              f"{'nnlib s/ep':>14} | {'sklearn s/ep':>14} | {'sk/nnlib':>8} {'nnlib/floor':>11} "
-              f"{'numpy/floor':>11}")
+              f"{'nnlib s/ep':>14} | {'sklearn s/ep':>14} | "
+              + (f"{'torch s/ep':>14} | " if has_torch else "")
+              + f"{'sk/nnlib':>8} {'nnlib/floor':>11} {'numpy/floor':>11}"
+              + (f" {'nnlib/torch':>11} {'numpy/torch':>11}" if has_torch else ""))
     print(header)
     print("-" * len(header))
     for arch in args.arch:
@@ -270,14 +329,21 @@ def main(argv=None):
                        speedup_vs_sklearn=med["sklearn"] / med["nnlib"],
                        ratio_to_floor=med["nnlib"] / med["floor"],
                        numpy_ratio_to_floor=med["numpy"] / med["floor"])
+            if has_torch:
+                row["ratio_to_torch"] = med["nnlib"] / med["torch"]
+                row["numpy_ratio_to_torch"] = med["numpy"] / med["torch"]
             results.append(row)
             cell = {k: f"{low[k]:.3f} / {med[k]:.3f}" for k in med}
             print(f"{arch:<20}{threads:>4} | {cell['floor']:>14} | {cell['numpy']:>14} | "
                   f"{cell['nnlib']:>14} | {cell['sklearn']:>14} | "
-                  f"{row['speedup_vs_sklearn']:>7.2f}x {row['ratio_to_floor']:>10.2f}x "
-                  f"{row['numpy_ratio_to_floor']:>10.2f}x", flush=True)
+                  + (f"{cell['torch']:>14} | " if has_torch else "")
+                  + f"{row['speedup_vs_sklearn']:>7.2f}x {row['ratio_to_floor']:>10.2f}x "
+                  f"{row['numpy_ratio_to_floor']:>10.2f}x"
+                  + (f" {row['ratio_to_torch']:>10.2f}x {row['numpy_ratio_to_torch']:>10.2f}x"
+                     if has_torch else ""), flush=True)
     print("(min / median seconds per epoch; ratios of medians; sklearn trains in "
-          f"{results[0]['sklearn_dtype']})\n")
+          f"{results[0]['sklearn_dtype']}"
+          + ("" if has_torch else "; PyTorch not installed, so no torch column") + ")\n")
 
     if not args.no_memory:
         print(f"peak memory while training (resident set of a fresh process, "

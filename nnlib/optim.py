@@ -81,7 +81,9 @@ class Optimizer:
             self.groups = flatten_parameters(self.params, previous=self.groups)
         self.t += 1
         for group in self.groups:
-            self.update(group.value, self._gradient(group), group.state)
+            g = self._gradient(group)
+            for sl, state in group.chunks:            # consecutive slices (nnlib.flat)
+                self.update(group.value[sl], g[sl], state)
         for name, every in self._flush_every.items():
             if self.t % every == 0:
                 for group in self.groups:

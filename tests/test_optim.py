@@ -318,3 +318,31 @@ def test_the_same_parameter_twice_is_refused(make):
     p = Parameter(np.zeros(2), "W")
     with pytest.raises(ValueError, match="more than once"):
         make([p, p], lr=0.1)
+
+
+def test_adamw_across_chunks_matches_the_equations():
+    """The flat buffer is updated in chunks (nnlib.flat.CHUNK): a weight larger than a chunk,
+    then a bias, must get exactly Adam's equations, the decoupled decay on the weight only."""
+    from nnlib.flat import CHUNK
+    rng = np.random.default_rng(1)
+    W = Parameter(rng.standard_normal((3, CHUNK // 2 + 7)), "W")
+    b = Parameter(rng.standard_normal(5), "b")
+    lr, wd, b1, b2, eps = 0.01, 0.1, 0.9, 0.999, 1e-8
+    opt = AdamW([b, W], lr=lr, weight_decay=wd)
+    assert len(opt.groups[0].chunks) == 2
+    ref = {"W": W.value.copy(), "b": b.value.copy()}
+    m = {k: np.zeros_like(v) for k, v in ref.items()}
+    v = {k: np.zeros_like(x) for k, x in ref.items()}
+    for t in range(1, 4):
+        grads = {"W": rng.standard_normal(W.value.shape), "b": rng.standard_normal(5)}
+        W.grad[...], b.grad[...] = grads["W"], grads["b"]
+        opt.step()
+        for k, g in grads.items():
+            if k == "W":
+                ref[k] = ref[k] * (1 - lr * wd)
+            m[k] = b1 * m[k] + (1 - b1) * g
+            v[k] = b2 * v[k] + (1 - b2) * g ** 2
+            m_hat, v_hat = m[k] / (1 - b1 ** t), v[k] / (1 - b2 ** t)
+            ref[k] = ref[k] - lr * m_hat / (np.sqrt(v_hat) + eps)
+    np.testing.assert_allclose(W.value, ref["W"], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b.value, ref["b"], rtol=1e-12, atol=1e-14)

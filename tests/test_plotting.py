@@ -43,7 +43,8 @@ def blobs():
 
 
 def test_import_nnlib_does_not_import_matplotlib():
-    code = ("import sys, nnlib, nnlib.course.plotting, nnlib.course.widgets, nnlib.course.exercises, nnlib.course.notebook; "
+    code = ("import sys, nnlib, nnlib.course.plotting, nnlib.course.widgets, "
+            "nnlib.course.exercises, nnlib.course.notebook; "
             "print('matplotlib' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
