@@ -9,12 +9,14 @@ nnlib optimizer, schedules and gradient clipping.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .activations import ACTIVATIONS, sigmoid, softmax
 from .losses import BinaryCrossEntropy, SoftmaxCrossEntropy
 from .mlp import build_mlp
-from .optim import OPTIMIZERS, get_optimizer
+from .optim import OPTIMIZERS
 from .preprocessing import train_val_split
 from .regularizers import L1, L2, ElasticNet
 from .training import EarlyStopping, fit, predict_outputs
@@ -77,10 +79,8 @@ class NeuralNetClassifier:
         self.dtype = dtype
 
     def get_params(self, deep=True):
-        return {k: getattr(self, k) for k in (
-            "hidden_sizes", "activation", "optimizer", "lr", "epochs", "batch_size", "l1",
-            "l2", "dropout", "early_stopping", "validation_fraction", "patience", "clip_norm",
-            "schedule", "seed", "progress", "dtype")}
+        """The constructor's arguments, as scikit-learn's ``get_params`` (read from ``__init__``)."""
+        return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
 
     def set_params(self, **params):
         for k, v in params.items():
@@ -106,18 +106,27 @@ class NeuralNetClassifier:
         check_number(self.validation_fraction, "validation_fraction", 0.0, 1.0, False, False)
         check_positive_int(self.patience, "patience", minimum=0)
 
-    def _encode(self, y, name="y"):
+    @staticmethod
+    def _check_labels(y, name, n_rows) -> np.ndarray:
+        """``y`` as a 1-D array of ``n_rows`` class labels (integers, strings or whole floats)."""
         y = np.asarray(y)
         if y.ndim != 1:
             raise ValueError(f"{name} must be a 1-D array of class labels, got shape {y.shape}")
-        if y.dtype.kind == "f":
-            if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
-                raise ValueError(f"{name} must hold class labels (integers or strings), got "
-                                 "non-integer floats")
-        idx = np.searchsorted(self.classes_, y)
-        idx = np.clip(idx, 0, len(self.classes_) - 1)
-        if not np.all(self.classes_[idx] == y):
-            unknown = np.setdiff1d(y, self.classes_)[:5]
+        if y.shape[0] != n_rows:
+            raise ValueError(f"{name} has {y.shape[0]} labels but X{name[1:]} has {n_rows} rows")
+        if y.dtype.kind == "f" and not (np.all(np.isfinite(y)) and np.all(y == np.round(y))):
+            raise ValueError(f"{name} must hold class labels (integers or strings), got "
+                             "non-integer or non-finite floats")
+        if y.dtype.kind not in "iubfUSO":
+            raise ValueError(f"{name} must hold class labels, got dtype {y.dtype}")
+        return y
+
+    @staticmethod
+    def _encode(classes, y, name) -> np.ndarray:
+        """The index of each label of ``y`` in ``classes`` (every label must be known)."""
+        idx = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+        if not np.all(classes[idx] == y):
+            unknown = np.setdiff1d(y, classes)[:5]
             raise ValueError(f"{name} has labels not seen in training: {unknown}")
         return idx
 
@@ -133,57 +142,52 @@ class NeuralNetClassifier:
     # --- the estimator API -----------------------------------------------------------
     def fit(self, X, y, X_val=None, y_val=None):
         """Train on ``(X, y)``; ``X_val, y_val`` (optional) are used for the validation curve
-        and early stopping. Returns ``self``."""
+        and early stopping. Returns ``self``.
+
+        All or nothing: if anything fails (a bad argument, a diverging loss), the estimator
+        keeps the fitted attributes of its previous ``fit``, or stays unfitted.
+        """
         self._validate_params()
         X = as_float_array(X, "X", ndim=2).astype(self.dtype, copy=False)
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError(f"y must be a 1-D array of class labels, got shape {y.shape}")
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"y has {y.shape[0]} labels but X has {X.shape[0]} rows")
-        if y.dtype.kind == "f" and not np.all(y == np.round(y)):
-            raise ValueError("y must hold class labels (integers or strings), got non-integer "
-                             "floats")
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise ValueError(f"y must contain at least 2 classes, got {len(self.classes_)}")
-        y_idx = self._encode(y)
-        rng = make_rng(self.seed)
+        y = self._check_labels(y, "y", X.shape[0])
+        classes = np.unique(y)
+        if len(classes) < 2:
+            raise ValueError(f"y must contain at least 2 classes, got {len(classes)}")
+        y_idx = self._encode(classes, y, "y")
         if (X_val is None) != (y_val is None):
             raise ValueError("pass both X_val and y_val, or neither")
+        rng = make_rng(self.seed)
         if X_val is not None:
             X_val = as_float_array(X_val, "X_val", ndim=2).astype(self.dtype, copy=False)
             if X_val.shape[1] != X.shape[1]:
                 raise ValueError(f"X_val has {X_val.shape[1]} features but X has {X.shape[1]}")
-            yv_idx = self._encode(y_val, "y_val")
-            if len(yv_idx) != len(X_val):
-                raise ValueError(f"y_val has {len(yv_idx)} labels but X_val has {len(X_val)} rows")
-            validation = (X_val, yv_idx)
+            y_val = self._check_labels(y_val, "y_val", X_val.shape[0])
+            validation = (X_val, self._encode(classes, y_val, "y_val"))
         elif self.early_stopping:
             X, X_v, y_idx, yv_idx = train_val_split(X, y_idx, self.validation_fraction,
                                                     seed=rng)
             validation = (X_v, yv_idx)
         else:
             validation = None
-        binary = len(self.classes_) == 2
-        self.n_features_in_ = X.shape[1]
-        self.model_ = build_mlp(X.shape[1], self.hidden_sizes, 1 if binary else len(
-            self.classes_), activation=self.activation, dropout=self.dropout, seed=rng,
-            dtype=self.dtype)
-        self._loss = BinaryCrossEntropy() if binary else SoftmaxCrossEntropy()
-        opt = get_optimizer(self.optimizer, self.model_.parameters(), lr=self.lr)
-        callbacks = []
-        if self.early_stopping:
-            callbacks.append(EarlyStopping("val_loss", patience=self.patience))
-        self.history_ = fit(self.model_, X, y_idx, loss=self._loss, optimizer=opt,
-                            epochs=self.epochs, batch_size=self.batch_size,
-                            validation_data=validation, regularizer=self._regularizer(),
-                            schedule=self.schedule, clip_norm=self.clip_norm,
-                            callbacks=callbacks, seed=rng, progress=self.progress)
-        self.loss_curve_ = list(self.history_.train_loss)
-        self.validation_loss_curve_ = list(self.history_.val_loss) if validation else None
-        self.n_iter_ = len(self.history_)
-        self.best_epoch_ = self.history_.best_epoch
+        binary = len(classes) == 2
+        model = build_mlp(X.shape[1], self.hidden_sizes, 1 if binary else len(classes),
+                          activation=self.activation, dropout=self.dropout, seed=rng,
+                          dtype=self.dtype)
+        loss = BinaryCrossEntropy() if binary else SoftmaxCrossEntropy()
+        callbacks = [EarlyStopping("val_loss", patience=self.patience)] \
+            if self.early_stopping else []
+        history = fit(model, X, y_idx, loss=loss, optimizer=self.optimizer, lr=self.lr,
+                      epochs=self.epochs, batch_size=self.batch_size,
+                      validation_data=validation, regularizer=self._regularizer(),
+                      schedule=self.schedule, clip_norm=self.clip_norm, callbacks=callbacks,
+                      seed=rng, progress=self.progress)
+        # success: only now does the estimator change
+        self.classes_, self.n_features_in_, self.model_ = classes, X.shape[1], model
+        self.history_ = history
+        self.loss_curve_ = list(history.train_loss)
+        self.validation_loss_curve_ = list(history.val_loss) if validation else None
+        self.n_iter_ = len(history)
+        self.best_epoch_ = history.best_epoch
         return self
 
     def _check_fitted(self):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import ACTIVATIONS, get_activation
+from .activations import get_activation
 from .core import Sequential
 from .layers import Dense, Dropout
 from .validation import check_number, check_positive_int, make_rng
@@ -30,9 +30,9 @@ def build_mlp(n_in: int, hidden_sizes, n_out: int, activation: str = "relu",
     if isinstance(hidden_sizes, int):
         hidden_sizes = [hidden_sizes]
     hidden_sizes = [check_positive_int(h, "hidden_sizes[i]") for h in hidden_sizes]
-    if not isinstance(activation, str) or activation.lower() not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; "
-                         f"expected one of {sorted(ACTIVATIONS)}")
+    if not isinstance(activation, str):
+        raise TypeError(f"activation must be a name such as 'relu', got {activation!r}")
+    activation_type = type(get_activation(activation))   # a ValueError for an unknown name
     activation = activation.lower()
     dropout = check_number(dropout, "dropout", 0.0, 1.0, high_inclusive=False)
     init = init or DEFAULT_INIT[activation]
@@ -40,7 +40,7 @@ def build_mlp(n_in: int, hidden_sizes, n_out: int, activation: str = "relu",
     layers = []
     sizes = [n_in, *hidden_sizes]
     for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [Dense(a, b, init=init, seed=rng, dtype=dtype), get_activation(activation)]
+        layers += [Dense(a, b, init=init, seed=rng, dtype=dtype), activation_type()]
         if dropout > 0:
             layers.append(Dropout(dropout, seed=rng))
     out_init = "xavier_normal" if init.startswith("he") else init

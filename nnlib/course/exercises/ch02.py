@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nnlib.activations import sigmoid
+
 from ._core import register
 
 
@@ -48,11 +50,6 @@ def _nnlib_network(W1, b1, W2, b2):
     for p, value in zip(model.parameters(), (W1, b1, W2, b2)):
         p.value[...] = value
     return model
-
-
-def _sigmoid(z):
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
 # --------------------------------------------------------------------------- He init
@@ -123,7 +120,6 @@ def _forward_inputs(rng):
 
 @forward_ex.reference
 def _forward_reference(X, W1, b1, W2, b2):
-    from nnlib.activations import sigmoid
     return sigmoid(_nnlib_network(W1, b1, W2, b2).forward(X))
 
 
@@ -138,7 +134,7 @@ def two_layer_forward(X, W1, b1, W2, b2):
 @forward_ex.mistake("the hidden layer needs its activation: A1 = np.maximum(Z1, 0) before "
                     "the second layer; without it the network is linear")
 def _forward_no_relu(X, W1, b1, W2, b2):
-    return _sigmoid((X @ W1 + b1) @ W2 + b2)
+    return sigmoid((X @ W1 + b1) @ W2 + b2)
 
 
 @forward_ex.mistake("you returned the logits z2; the probability is sigmoid(z2)")
@@ -223,19 +219,19 @@ def bce_with_logits_grad(z, t):
 @bce_grad_ex.mistake("the loss is the mean over the batch, so its gradient carries a factor "
                      "1/N: divide by N = z.shape[0]")
 def _bce_grad_no_mean(z, t):
-    return _sigmoid(z) - t
+    return sigmoid(z) - t
 
 
 @bce_grad_ex.mistake("check the sign: the gradient is (sigma(z) - t) / N, positive when the "
                      "prediction is too high")
 def _bce_grad_sign(z, t):
-    return (t - _sigmoid(z)) / z.shape[0]
+    return (t - sigmoid(z)) / z.shape[0]
 
 
 @bce_grad_ex.mistake("that is dL/dp, the gradient with respect to the probability; the chain "
                      "rule multiplies it by dp/dz = p (1 - p), which gives (p - t) / N")
 def _bce_grad_wrt_p(z, t):
-    p = _sigmoid(z)
+    p = sigmoid(z)
     return -(t / p - (1 - t) / (1 - p)) / z.shape[0]
 
 
@@ -285,7 +281,7 @@ def two_layer_backward(X, t, W1, b1, W2, b2):
 def _backward_with(X, t, W1, b1, W2, b2, mask=True, scale=True):
     Z1 = X @ W1 + b1
     A1 = np.maximum(Z1, 0.0)
-    p = _sigmoid(A1 @ W2 + b2)
+    p = sigmoid(A1 @ W2 + b2)
     d_z2 = (p - t) / (X.shape[0] if scale else 1)
     d_a1 = d_z2 @ W2.T
     d_z1 = d_a1 * (Z1 > 0) if mask else d_a1
@@ -308,7 +304,7 @@ def _backward_no_mean(X, t, W1, b1, W2, b2):
 def _backward_gradient_mask(X, t, W1, b1, W2, b2):
     Z1 = X @ W1 + b1
     A1 = np.maximum(Z1, 0.0)
-    d_z2 = (_sigmoid(A1 @ W2 + b2) - t) / X.shape[0]
+    d_z2 = (sigmoid(A1 @ W2 + b2) - t) / X.shape[0]
     d_a1 = d_z2 @ W2.T
     d_z1 = np.maximum(d_a1, 0.0)
     return X.T @ d_z1, d_z1.sum(axis=0), A1.T @ d_z2, d_z2.sum(axis=0)
