@@ -40,6 +40,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .core import Module, Parameter, Sequential
+from .init import initialize
 from .validation import (
     as_float_array,
     check_choice,
@@ -210,21 +211,11 @@ class Conv2D(Module):
         self.init = check_choice(init, "init", ("he_normal", "he_uniform", "xavier_normal",
                                                 "xavier_uniform"))
         kh, kw = self.kernel_size
-        fan_in = self.in_channels * kh * kw
-        fan_out = self.out_channels * kh * kw
-        shape = (self.out_channels, self.in_channels, kh, kw)
-        rng = make_rng(seed)
-        if init == "he_normal":
-            w = rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)
-        elif init == "he_uniform":
-            a = np.sqrt(6.0 / fan_in)
-            w = rng.uniform(-a, a, shape)
-        elif init == "xavier_normal":
-            w = rng.standard_normal(shape) * np.sqrt(2.0 / (fan_in + fan_out))
-        else:
-            a = np.sqrt(6.0 / (fan_in + fan_out))
-            w = rng.uniform(-a, a, shape)
-        self.W = Parameter(w.astype(dtype), "W")
+        # fan-in C kh kw (the inputs of one output), fan-out C_out kh kw
+        w = initialize(init, self.in_channels * kh * kw, self.out_channels * kh * kw,
+                       rng=make_rng(seed), dtype=dtype,
+                       shape=(self.out_channels, self.in_channels, kh, kw))
+        self.W = Parameter(w, "W")
         self.b = Parameter(np.zeros(self.out_channels, dtype=dtype), "b")
         self._cache = None
 
@@ -294,6 +285,12 @@ class MaxPool2D(Module):
     image), only the first of them (in row-major order) receives the gradient, which is a
     valid (sub)gradient; giving it to all of them would count it several times.
 
+    Two paths compute the same numbers. The **reference path** (``_forward_reference``,
+    ``_backward_reference``) reads like the equations: every window as a row of
+    :math:`k_h k_w` values, ``argmax`` for the winner, ``np.add.at`` to route the gradient.
+    The **fast path** (used by default; ``MaxPool2D.reference = True`` switches to the
+    reference) avoids copying the windows; the tests compare the two.
+
     Parameters
     ----------
     kernel_size : int or (int, int)
@@ -303,6 +300,8 @@ class MaxPool2D(Module):
         no copies of the input). Rows and columns that do not fill a whole window are
         dropped, as in PyTorch and Keras.
     """
+
+    reference = False        # True: the readable path, for tests and for reading
 
     def __init__(self, kernel_size=2, stride=None):
         self.kernel_size = _pair(kernel_size, "kernel_size", 1)
@@ -315,60 +314,17 @@ class MaxPool2D(Module):
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         return conv_output_size(h, kh, sh), conv_output_size(w, kw, sw)
 
-    @property
-    def _non_overlapping(self) -> bool:
-        return self.stride == self.kernel_size
-
-    @staticmethod
-    def _running_max(views):
-        """Element-wise max of a sequence of equal-shape arrays and the index of the winner.
-
-        Strict ``>``: on a tie the earlier array keeps the win. (Only arithmetic on whole
-        arrays: ``np.where`` and boolean indexing are several times slower here.)
-        """
-        out, arg = None, None
-        for k, view in enumerate(views):
-            if out is None:
-                out, arg = view, np.zeros(view.shape, dtype=np.uint8)
-                continue
-            better = view > out
-            out = np.maximum(out, view)
-            # k grows with every view, so the newest winner has the largest index:
-            # a maximum writes k exactly where `better` holds.
-            arg = np.maximum(arg, better * np.uint8(k))
-        return out, arg
-
     def forward(self, x):
         x = _check_images(x, "x", None, "MaxPool2D")
-        n, c, h, w = x.shape
-        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        (kh, kw), (h, w) = self.kernel_size, x.shape[2:]
         if kh > h or kw > w:
             raise ValueError(f"the {kh}x{kw} pooling window is larger than the input "
                              f"{h}x{w}")
         if kh * kw > 256:
             raise ValueError(f"pooling windows of more than 256 entries are not supported, "
                              f"got {kh}x{kw}")
-        ho, wo = self.output_shape(x.shape)
-        if self._non_overlapping:
-            # (N, C, Ho, kh, Wo, kw): a view. The max over the kh rows of every window
-            # (slices with contiguous rows), then over its kw columns: kh + kw - 2
-            # element-wise maxima and no copy of x. The winners are found in backward.
-            x6 = x[:, :, :ho * kh, :wo * kw].reshape(n, c, ho, kh, wo, kw)
-            rows = x6[:, :, :, 0]
-            for u in range(1, kh):
-                rows = np.maximum(rows, x6[:, :, :, u])
-            out = rows[..., 0]
-            for v in range(1, kw):
-                out = np.maximum(out, rows[..., v])
-            self._cache = (x, out, None)
-        else:
-            # Overlapping windows: one strided view of x per offset (u, v); the winner's
-            # offset is kept, since a pixel can win in several windows.
-            out, arg = self._running_max([x[:, :, u:u + sh * ho:sh, v:v + sw * wo:sw]
-                                          for u in range(kh) for v in range(kw)])
-            self._cache = (x, out, arg)
-        if not out.flags.owndata:        # a 1x1 window: a view of x, copy it
-            out = out.copy()
+        forward = self._forward_reference if self.reference else self._forward_fast
+        out, self._cache = forward(x)
         return out
 
     def backward(self, grad_out, need_input_grad: bool = True):
@@ -376,45 +332,121 @@ class MaxPool2D(Module):
             raise RuntimeError("MaxPool2D.backward called before forward")
         if not need_input_grad:
             return None
-        x, out, arg = self._cache
-        if grad_out.shape != out.shape:
-            raise ValueError(f"grad_out must have shape {out.shape}, got {grad_out.shape}")
+        if grad_out.shape != self._cache[1].shape:
+            raise ValueError(f"grad_out must have shape {self._cache[1].shape}, "
+                             f"got {grad_out.shape}")
+        backward = self._backward_reference if self.reference else self._backward_fast
+        return backward(grad_out, *self._cache)
+
+    # ----------------------------------------------------------- the reference path
+    def _forward_reference(self, x):
+        """Every window as a row of ``kh*kw`` values: its max, and the offset of its winner."""
+        n, c = x.shape[:2]
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        ho, wo = self.output_shape(x.shape)
+        windows = sliding_window_view(x, (kh, kw), axis=(2, 3))   # (N, C, H-kh+1, W-kw+1, kh, kw)
+        windows = windows[:, :, ::sh, ::sw][:, :, :ho, :wo].reshape(n, c, ho, wo, kh * kw)
+        winner = windows.argmax(axis=-1)            # (N, C, Ho, Wo): the first maximum
+        out = np.take_along_axis(windows, winner[..., None], axis=-1)[..., 0]
+        return out, (x, out, winner)
+
+    def _backward_reference(self, grad_out, x, out, winner):
+        """``dX``: each window's gradient goes to its winner, summed where windows overlap."""
+        kw, (sh, sw) = self.kernel_size[1], self.stride
+        n, c, ho, wo = out.shape
+        u, v = np.divmod(winner, kw)                # the winner's row and column in its window
+        rows = np.arange(ho)[:, None] * sh + u      # (N, C, Ho, Wo): the winner's pixel
+        cols = np.arange(wo)[None, :] * sw + v
+        batch = np.arange(n)[:, None, None, None]
+        channel = np.arange(c)[None, :, None, None]
+        dx = np.zeros(x.shape, dtype=grad_out.dtype)
+        np.add.at(dx, (batch, channel, rows, cols), grad_out)     # += : a pixel may win twice
+        return dx
+
+    # ----------------------------------------------------------- the fast path
+    # The same results without copying the windows (tested against the reference path in
+    # tests/test_conv.py). Non-overlapping windows (stride == kernel, the usual 2x2) are a
+    # reshape of x; overlapping ones are one strided view of x per offset (u, v).
+    def _forward_fast(self, x):
+        n, c = x.shape[:2]
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        ho, wo = self.output_shape(x.shape)
+        if self.stride == self.kernel_size:
+            # (N, C, Ho, kh, Wo, kw): a view. The max over the kh rows of every window, then
+            # over its kw columns: kh + kw - 2 element-wise maxima, no copy of x. The winners
+            # are found in backward.
+            x6 = x[:, :, :ho * kh, :wo * kw].reshape(n, c, ho, kh, wo, kw)
+            rows = x6[:, :, :, 0]
+            for u in range(1, kh):
+                rows = np.maximum(rows, x6[:, :, :, u])
+            out = rows[..., 0]
+            for v in range(1, kw):
+                out = np.maximum(out, rows[..., v])
+            arg = None
+        else:
+            # the winner's offset is kept, since a pixel can win in several windows
+            out, arg = _running_max([x[:, :, u:u + sh * ho:sh, v:v + sw * wo:sw]
+                                     for u in range(kh) for v in range(kw)])
+        if not out.flags.owndata:        # a 1x1 window: a view of x, copy it
+            out = out.copy()
+        return out, (x, out, arg)
+
+    def _backward_fast(self, grad_out, x, out, arg):
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
         ho, wo = out.shape[2:]
         # The gradient has the memory layout of the input (batch-last after a Conv2D),
         # so that the convolution's backward pass reshapes it without a copy.
         dx = np.empty_like(x, dtype=grad_out.dtype)
-        if self._non_overlapping:
-            # Each covered pixel is in exactly one window: write, no accumulation. The
-            # winner is the first offset (row-major) where x equals the window's max.
-            dx[:, :, ho * kh:] = 0                       # rows and columns left out
-            dx[:, :, :, wo * kw:] = 0
-            undecided = None                             # windows without a winner yet
+        if arg is not None:
+            dx[...] = 0
             for u in range(kh):
-                for v in range(kw):
-                    at = (slice(None), slice(None), slice(u, u + kh * ho, kh),
-                          slice(v, v + kw * wo, kw))
-                    last = u == kh - 1 and v == kw - 1
-                    if last and undecided is not None:
-                        wins = undecided
-                    else:
-                        wins = x[at] == out
-                        if undecided is not None:
-                            wins &= undecided
-                    np.multiply(grad_out, wins, out=dx[at])
-                    if not last:
-                        undecided = ~wins if undecided is None else undecided & ~wins
+                for v in range(kw):          # a pixel in several windows: add up
+                    dx[:, :, u:u + sh * ho:sh, v:v + sw * wo:sw] += grad_out * (arg == u * kw + v)
             return dx
-        dx[...] = 0
+        # Non-overlapping: each covered pixel is in exactly one window, so write, no
+        # accumulation. The winner is the first offset (row-major) where x equals the max.
+        dx[:, :, ho * kh:] = 0                       # rows and columns left out
+        dx[:, :, :, wo * kw:] = 0
+        undecided = None                             # windows without a winner yet
         for u in range(kh):
-            for v in range(kw):          # a pixel in several windows: add up
-                dx[:, :, u:u + sh * ho:sh, v:v + sw * wo:sw] += grad_out * (arg == u * kw + v)
+            for v in range(kw):
+                at = (slice(None), slice(None), slice(u, u + kh * ho, kh),
+                      slice(v, v + kw * wo, kw))
+                last = u == kh - 1 and v == kw - 1
+                if last and undecided is not None:
+                    wins = undecided
+                else:
+                    wins = x[at] == out
+                    if undecided is not None:
+                        wins &= undecided
+                np.multiply(grad_out, wins, out=dx[at])
+                if not last:
+                    undecided = ~wins if undecided is None else undecided & ~wins
         return dx
 
     def __repr__(self):
         k, s = self.kernel_size, self.stride
         ks = k[0] if k[0] == k[1] else k
         return f"MaxPool2D({ks})" if k == s else f"MaxPool2D({ks}, stride={s})"
+
+
+def _running_max(views):
+    """Element-wise max of a sequence of equal-shape arrays and the index of the winner.
+
+    Strict ``>``: on a tie the earlier array keeps the win. (Only arithmetic on whole
+    arrays: ``np.where`` and boolean indexing are several times slower here.)
+    """
+    out, arg = None, None
+    for k, view in enumerate(views):
+        if out is None:
+            out, arg = view, np.zeros(view.shape, dtype=np.uint8)
+            continue
+        better = view > out
+        out = np.maximum(out, view)
+        # k grows with every view, so the newest winner has the largest index:
+        # a maximum writes k exactly where `better` holds.
+        arg = np.maximum(arg, better * np.uint8(k))
+    return out, arg
 
 
 # --------------------------------------------------------------------------- reshaping
@@ -464,35 +496,34 @@ class Reshape(Module):
         return f"Reshape({self.shape})"
 
 
-class Flatten(Reshape):
+class Flatten(Module):
     """``(N, C, H, W) -> (N, C*H*W)``: the bridge from convolutional to Dense layers.
 
     The order is C order (channel, then row, then column), the order of ``x.reshape(N, -1)``.
-    The gradient goes back in the memory layout of the input (batch-last after a Conv2D,
-    see :class:`Conv2D`), so that pooling and convolution read it in long runs.
+    Backward reshapes the gradient back to ``(N, C, H, W)``.
     """
 
     def __init__(self):
-        self.shape = None
-        self._in_shape = None
-        self._like = None
+        self._x = None
 
     def forward(self, x):
         x = _as_batch(x)
-        self._in_shape = x.shape
-        self._like = x                      # a reference, for the layout of the gradient
+        self._x = x
         return x.reshape(x.shape[0], -1)
 
     def backward(self, grad_out, need_input_grad: bool = True):
-        if self._in_shape is None:
+        if self._x is None:
             raise RuntimeError("Flatten.backward called before forward")
         if not need_input_grad:
             return None
-        expected = (self._in_shape[0], int(np.prod(self._in_shape[1:])))
+        expected = (self._x.shape[0], int(np.prod(self._x.shape[1:])))
         if grad_out.shape != expected:
             raise ValueError(f"grad_out must have shape {expected}, got {grad_out.shape}")
-        dx = np.empty_like(self._like, dtype=grad_out.dtype)
-        dx[...] = grad_out.reshape(self._in_shape)
+        # The values of grad_out.reshape(x.shape), in the memory layout of x (batch-last
+        # after a Conv2D, see its notes), so that the pooling and convolution before read
+        # it in long runs: a plain reshape makes the chapter's CNN a third slower.
+        dx = np.empty_like(self._x, dtype=grad_out.dtype)
+        dx[...] = grad_out.reshape(self._x.shape)
         return dx
 
     def __repr__(self):

@@ -24,33 +24,33 @@ import numpy as np
 from .validation import check_choice, check_positive_int, make_rng
 
 
-def he_normal(n_in, n_out, rng=None, dtype=np.float32):
-    """He et al. (2015): ``W ~ N(0, 2 / n_in)``, shape ``(n_in, n_out)``."""
+def he_normal(n_in, n_out, rng=None, dtype=np.float32, shape=None):
+    """He et al. (2015): ``W ~ N(0, 2 / n_in)``, shape ``(n_in, n_out)`` (or ``shape``)."""
     rng = make_rng(rng)
-    return (rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(dtype)
+    return (rng.standard_normal(shape or (n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(dtype)
 
 
-def he_uniform(n_in, n_out, rng=None, dtype=np.float32):
+def he_uniform(n_in, n_out, rng=None, dtype=np.float32, shape=None):
     """He et al. (2015), uniform: ``W ~ U(-a, a)`` with ``a = sqrt(6 / n_in)``."""
     a = np.sqrt(6.0 / n_in)
-    return make_rng(rng).uniform(-a, a, (n_in, n_out)).astype(dtype)
+    return make_rng(rng).uniform(-a, a, shape or (n_in, n_out)).astype(dtype)
 
 
-def xavier_normal(n_in, n_out, rng=None, dtype=np.float32):
+def xavier_normal(n_in, n_out, rng=None, dtype=np.float32, shape=None):
     """Glorot & Bengio (2010): ``W ~ N(0, 2 / (n_in + n_out))``."""
     std = np.sqrt(2.0 / (n_in + n_out))
-    return (make_rng(rng).standard_normal((n_in, n_out)) * std).astype(dtype)
+    return (make_rng(rng).standard_normal(shape or (n_in, n_out)) * std).astype(dtype)
 
 
-def xavier_uniform(n_in, n_out, rng=None, dtype=np.float32):
+def xavier_uniform(n_in, n_out, rng=None, dtype=np.float32, shape=None):
     """Glorot & Bengio (2010), uniform: ``a = sqrt(6 / (n_in + n_out))``."""
     a = np.sqrt(6.0 / (n_in + n_out))
-    return make_rng(rng).uniform(-a, a, (n_in, n_out)).astype(dtype)
+    return make_rng(rng).uniform(-a, a, shape or (n_in, n_out)).astype(dtype)
 
 
-def zeros(n_in, n_out, rng=None, dtype=np.float32):
+def zeros(n_in, n_out, rng=None, dtype=np.float32, shape=None):
     """All zeros. Fine for biases; for weights it makes every unit identical (symmetry)."""
-    return np.zeros((n_in, n_out), dtype=dtype)
+    return np.zeros(shape or (n_in, n_out), dtype=dtype)
 
 
 INITIALIZERS = {
@@ -64,9 +64,17 @@ INITIALIZERS = {
 }
 
 
-def initialize(name, n_in, n_out, rng=None, dtype=np.float32):
-    """Draw an ``(n_in, n_out)`` weight matrix with the initialiser called ``name``."""
+def initialize(name, n_in, n_out, rng=None, dtype=np.float32, shape=None):
+    """Draw a weight array with the initialiser called ``name``: the one path for every layer.
+
+    ``n_in`` and ``n_out`` are the fans (the inputs and outputs each weight connects);
+    ``shape`` is the array's shape, by default the matrix ``(n_in, n_out)`` of a Dense
+    layer. A convolution's kernel ``(C_out, C, k_h, k_w)`` has fans ``C k_h k_w`` and
+    ``C_out k_h k_w``.
+    """
     check_choice(name, "init", INITIALIZERS)
     check_positive_int(n_in, "n_in")
     check_positive_int(n_out, "n_out")
-    return INITIALIZERS[name](n_in, n_out, rng=rng, dtype=dtype)
+    if shape is not None:
+        shape = tuple(check_positive_int(s, "shape[i]") for s in shape)
+    return INITIALIZERS[name](n_in, n_out, rng=rng, dtype=dtype, shape=shape)

@@ -342,21 +342,28 @@ def train_epoch(run: _Run, X: np.ndarray, order: np.ndarray, epoch: int) -> tupl
         correct = _n_correct(run.task, out, yb)
         if correct is not None:
             total_correct += correct
-    if not _finite_after_step(model, loss_fn, xb, yb):
-        raise TrainingDiverged(f"the parameters became non-finite (or their loss did) after "
-                               f"the last step of epoch {epoch}, with learning rate {opt.lr:g}")
+    final = _loss_after_last_step(model, loss_fn, xb, yb)
+    if not final <= 1e3 * max(total_loss / n, 1.0):        # also catches NaN
+        raise TrainingDiverged(f"the loss on the last batch became {final:.3g} after the last "
+                               f"step of epoch {epoch} (the epoch's mean was "
+                               f"{total_loss / n:.3g}), with learning rate {opt.lr:g}")
     return total_loss / n, (total_correct / n if run.task != "regression" else None)
 
 
-def _finite_after_step(model, loss_fn, xb, yb) -> bool:
-    """Are the parameters and their loss on the last batch still finite (eval mode)?"""
+def _loss_after_last_step(model, loss_fn, xb, yb) -> float:
+    """The loss of the last batch with the final parameters (eval mode; inf if not finite).
+
+    Every loss :func:`train_epoch` sees is computed *before* its step, so a last step that
+    blows the weights up would go unnoticed; this one more forward pass sees it.
+    """
     if not all(np.isfinite(p.value).all() for p in model.parameters()):
-        return False
+        return math.inf
     model.eval()
     try:
-        return bool(np.isfinite(loss_fn.forward(model.forward(xb), yb)))
+        loss = float(loss_fn.forward(model.forward(xb), yb))
     finally:
         model.train()
+    return loss if math.isfinite(loss) else math.inf
 
 
 def _record_epoch(history: History, epoch, train, val, lr, seconds) -> None:
@@ -444,8 +451,10 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
     Raises
     ------
     TrainingDiverged
-        If the loss or the parameters become NaN or infinite. The parameters and the
-        optimizer's state are first rolled back to the start of the failed epoch.
+        If the loss or the parameters become NaN or infinite, or the loss after an epoch's
+        last step is over 1000 times the epoch's mean (and over 1000): the weights blew up.
+        The parameters and the optimizer's state are first rolled back to the start of the
+        failed epoch.
     """
     run = _check_fit_arguments(model, X, y, loss=loss, optimizer=optimizer, lr=lr,
                                epochs=epochs, batch_size=batch_size,

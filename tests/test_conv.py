@@ -327,3 +327,36 @@ def test_model_rejects_wrong_image_size_with_a_clear_message():
     model = Sequential(Reshape((1, 28, 28)), Conv2D(1, 2, 3))
     with pytest.raises(ValueError, match="cannot reshape samples"):
         model.forward(np.zeros((2, 100), np.float32))
+
+
+# ------------------------------------------------------------ MaxPool2D: reference vs fast
+@pytest.mark.parametrize("k,s", [(2, None), (3, None), ((2, 3), None), (2, 1), (3, 2), (3, 1),
+                                 ((3, 2), (1, 2)), (1, None)])
+@pytest.mark.parametrize("ties", [False, True])
+def test_maxpool_fast_path_equals_the_reference_path(k, s, ties, monkeypatch):
+    """Forward values and backward gradients, odd sizes (rows left out), and ties (a blank
+    patch: small integers repeat), where both give the gradient to the first maximum."""
+    rng = np.random.default_rng(0)
+    shape = (3, 2, 9, 11)
+    x = rng.integers(0, 3, shape).astype(np.float64) if ties else rng.standard_normal(shape)
+    results = []
+    for reference in (True, False):
+        monkeypatch.setattr(MaxPool2D, "reference", reference)
+        pool = MaxPool2D(k, s)
+        out = pool.forward(x)
+        g = np.random.default_rng(1).standard_normal(out.shape)
+        results.append((out, pool.backward(g)))
+    (out_ref, dx_ref), (out_fast, dx_fast) = results
+    np.testing.assert_array_equal(out_fast, out_ref)
+    np.testing.assert_allclose(dx_fast, dx_ref, rtol=1e-12, atol=1e-15)
+    # each window's gradient lands on exactly one pixel: the totals agree
+    assert dx_ref.sum() == pytest.approx(g.sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("reference", [True, False])
+def test_maxpool_gradient_check_both_paths(reference, monkeypatch):
+    monkeypatch.setattr(MaxPool2D, "reference", reference)
+    x = np.random.default_rng(2).permutation(2 * 2 * 7 * 7).reshape(2, 2, 7, 7) / 10.0
+    for pool in (MaxPool2D(2), MaxPool2D(3, 2)):
+        result = check_module(pool, x)
+        assert result.passed, result
