@@ -29,7 +29,7 @@ book: venv
 	$(BIN)/jupyter-book build -W -n --keep-going .
 
 lint: venv
-	$(BIN)/ruff check nnlib tests benchmarks book
+	$(BIN)/ruff check nnlib tests benchmarks book tools
 
 unit: venv
 	$(BIN)/python -m pytest tests

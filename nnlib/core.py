@@ -61,6 +61,9 @@ class Module:
     """
 
     training: bool = True
+    #: Names of attributes holding state that is not trained but belongs to the model (a
+    #: running mean, say): ndarrays, updated in place, saved and loaded with the parameters.
+    state_names: tuple = ()
 
     def forward(self, x):
         raise NotImplementedError(f"{type(self).__name__}.forward is not implemented")
@@ -92,6 +95,13 @@ class Module:
                 yield prefix + (value.name or key), value
         for i, child in enumerate(self.children()):
             yield from child.named_parameters(f"{prefix}{i}.")
+
+    def named_state(self, prefix: str = ""):
+        """Yield ``(name, ndarray)`` for the non-trained state (``state_names``) of the tree."""
+        for key in self.state_names:
+            yield prefix + key, getattr(self, key)
+        for i, child in enumerate(self.children()):
+            yield from child.named_state(f"{prefix}{i}.")
 
     def parameters(self) -> list[Parameter]:
         """All trainable parameters of this module and its sub-modules."""
