@@ -245,3 +245,98 @@ def test_labels_beyond_the_models_outputs_fail_before_training():
         fit(model, X, y, validation_data=(X, np.full(8, 5)), epochs=1, progress=False)
     for a, b in zip(values(model), before):
         np.testing.assert_array_equal(a, b)
+
+
+# ----------------------------------------------------------------- gaps found by tools/mutate.py
+def test_fit_shuffles_by_default():
+    X = np.column_stack([np.arange(12.0), np.zeros(12)])
+    rec = Recorder()
+    model = nnlib.Sequential(rec, nnlib.Dense(2, 2, seed=0, dtype=np.float64))
+    fit(model, X, np.arange(12) % 2, optimizer="sgd", lr=1e-300, epochs=1, batch_size=12,
+        seed=0, progress=False)
+    assert rec.seen[0] != list(range(12))
+
+
+def test_history_records_positive_epoch_times():
+    X, y = tiny_problem()
+    h = fit(linear_model(), X, y, epochs=2, progress=False)
+    assert all(0 < s < 60 for s in h.seconds)
+
+
+def test_binary_training_accuracy_is_counted():
+    X, _ = tiny_problem(n=10)
+    y = (X[:, 0] > 0).astype(float)
+    model = nnlib.build_mlp(3, [], 1, seed=0, dtype=np.float64)
+    expected = np.mean((nnlib.training.predict_outputs(model, X)[:, 0] > 0) == (y > 0.5))
+    h = fit(model, X, y, loss=nnlib.BinaryCrossEntropy(), optimizer=SGD(model, lr=1e-300),
+            epochs=1, batch_size=4, progress=False)
+    assert h.train_acc[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_regression_with_float_targets_trains_and_nan_targets_are_refused():
+    X, _ = tiny_problem(n=12)
+    y = X @ np.array([[1.0], [-2.0], [0.5]])
+    model = nnlib.build_mlp(3, [], 1, seed=0, dtype=np.float64)
+    h = fit(model, X, y, loss=nnlib.MeanSquaredError(), optimizer="sgd", lr=0.1, epochs=30,
+            batch_size=4, progress=False)
+    assert h.train_loss[-1] < 0.01 * h.train_loss[0] and h.train_acc == [None] * 30
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="y contains NaN"):
+        fit(model, X, y, loss=nnlib.MeanSquaredError(), epochs=1, progress=False)
+
+
+def test_early_stopping_starts_afresh_in_every_fit():
+    X, y = tiny_problem(n=20)
+    stopper = EarlyStopping("train_loss", patience=100, restore_best=False)
+    fit(linear_model(), X, y, optimizer="sgd", lr=0.1, epochs=5, callbacks=[stopper],
+        progress=False)
+    assert stopper.best_epoch == 4
+    h = fit(linear_model(), X, y, optimizer="sgd", lr=1e-300, epochs=1, callbacks=[stopper],
+            progress=False)
+    assert stopper.best_epoch == 0 and h.best_epoch == 0
+
+
+def test_optimizer_zero_grad_zeroes_every_gradient():
+    model = nnlib.build_mlp(3, [4], 2, seed=0)
+    opt = nnlib.Adam(model)
+    for p in model.parameters():
+        p.grad[...] = 1.0
+    opt.zero_grad()
+    assert all(np.all(p.grad == 0) for p in model.parameters())
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: nnlib.Adam(ps, betas=(1.0, 0.999)), lambda ps: nnlib.Adam(ps, betas=(0.9, 1.0)),
+    lambda ps: SGD(ps, momentum=1.0), lambda ps: nnlib.RMSProp(ps, rho=1.0)])
+def test_decay_factors_of_one_are_refused(make):
+    with pytest.raises(ValueError):
+        make(linear_model().parameters())
+
+
+def test_conv_and_pool_windows_as_large_as_the_input():
+    x = np.random.default_rng(0).standard_normal((2, 1, 4, 4))
+    assert Conv2D(1, 3, 4, seed=0, dtype=np.float64).forward(x).shape == (2, 3, 1, 1)
+    assert Conv2D(1, 3, 6, padding=1, seed=0, dtype=np.float64).forward(x).shape == (2, 3, 1, 1)
+    assert MaxPool2D(4).forward(x).shape == (2, 1, 1, 1)
+    with pytest.raises(ValueError, match="larger"):
+        Conv2D(1, 3, 5, seed=0).forward(x)
+
+
+@pytest.mark.parametrize("params,words", [
+    (dict(optimizer="adamm"), "optimizer"), (dict(l2=-1.0), "l2"), (dict(l1=-1.0), "l1"),
+    (dict(dropout=1.0), "dropout"), (dict(validation_fraction=1.0), "validation_fraction"),
+    (dict(validation_fraction=0.0), "validation_fraction"), (dict(patience=-1), "patience"),
+])
+def test_classifier_rejects_bad_settings_before_training(params, words):
+    X, y = tiny_problem(n=20)
+    clf = nnlib.NeuralNetClassifier(hidden_sizes=(3,), epochs=1, **params)
+    with pytest.raises(ValueError, match=words):
+        clf.fit(X, y)
+    assert not hasattr(clf, "model_")
+
+
+def test_classifier_validation_data_with_other_features_is_refused():
+    X, y = tiny_problem(n=20)
+    clf = nnlib.NeuralNetClassifier(hidden_sizes=(3,), epochs=1)
+    with pytest.raises(ValueError, match="X_val has 2 features but X has 3"):
+        clf.fit(X, y, X_val=X[:, :2], y_val=y)
