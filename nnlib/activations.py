@@ -13,12 +13,32 @@ from .core import Module
 from .validation import as_float_array, check_number
 
 
+def _as_float(x, name: str = "x") -> np.ndarray:
+    """``x`` as a float array: integers and booleans become float64 (a new array)."""
+    x = np.asarray(x)
+    if x.dtype.kind in "iub":
+        return x.astype(np.float64)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name} must hold real numbers, got dtype {x.dtype}")
+    return x
+
+
+def _forward_first(module, attr: str):
+    """The value ``backward`` needs from ``forward``, or a clear error if there is none."""
+    value = getattr(module, attr, None)
+    if value is None:
+        raise RuntimeError(f"{type(module).__name__}.backward called before forward")
+    return value
+
+
 def sigmoid(x):
     r""":math:`\sigma(x) = 1/(1+e^{-x})`, computed without overflow for large :math:`|x|`.
 
     With :math:`e = e^{-|x|} \in (0, 1]`: :math:`\sigma(x) = 1/(1+e)` for :math:`x \ge 0`
     and :math:`e/(1+e)` for :math:`x < 0`; no exponential of a large positive number.
+    Integer input gives float64 output.
     """
+    x = _as_float(x)
     e = np.exp(-np.abs(x))
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype, copy=False)
 
@@ -29,6 +49,7 @@ def softmax(z, axis: int = -1):
     Subtracting the maximum changes nothing mathematically and keeps every exponent
     :math:`\le 0`, so nothing overflows (the log-sum-exp trick).
     """
+    z = _as_float(z, "z")
     e = np.exp(z - z.max(axis=axis, keepdims=True))
     e /= e.sum(axis=axis, keepdims=True)
     return e
@@ -36,6 +57,7 @@ def softmax(z, axis: int = -1):
 
 def log_softmax(z, axis: int = -1):
     r""":math:`\log s_k = z_k - m - \log\sum_j e^{z_j - m}` (stable log-sum-exp)."""
+    z = _as_float(z, "z")
     shifted = z - z.max(axis=axis, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
@@ -52,7 +74,8 @@ class ReLU(Module):
         return np.maximum(x, 0)
 
     def backward(self, grad_out, need_input_grad=True):
-        return grad_out * self._mask if need_input_grad else None
+        mask = _forward_first(self, "_mask")
+        return grad_out * mask if need_input_grad else None
 
     def __repr__(self):
         return "ReLU()"
@@ -71,7 +94,8 @@ class LeakyReLU(Module):
         return x * self._slope
 
     def backward(self, grad_out, need_input_grad=True):
-        return grad_out * self._slope if need_input_grad else None
+        slope = _forward_first(self, "_slope")
+        return grad_out * slope if need_input_grad else None
 
     def __repr__(self):
         return f"LeakyReLU(negative_slope={self.negative_slope})"
@@ -86,7 +110,8 @@ class Sigmoid(Module):
         return self._y
 
     def backward(self, grad_out, need_input_grad=True):
-        return grad_out * self._y * (1 - self._y) if need_input_grad else None
+        y = _forward_first(self, "_y")
+        return grad_out * y * (1 - y) if need_input_grad else None
 
     def __repr__(self):
         return "Sigmoid()"
@@ -101,7 +126,8 @@ class Tanh(Module):
         return self._y
 
     def backward(self, grad_out, need_input_grad=True):
-        return grad_out * (1 - self._y ** 2) if need_input_grad else None
+        y = _forward_first(self, "_y")
+        return grad_out * (1 - y ** 2) if need_input_grad else None
 
     def __repr__(self):
         return "Tanh()"
@@ -126,7 +152,7 @@ class Softmax(Module):
     def backward(self, grad_out, need_input_grad=True):
         if not need_input_grad:
             return None
-        s = self._s
+        s = _forward_first(self, "_s")
         return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))
 
     def __repr__(self):

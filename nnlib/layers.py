@@ -42,6 +42,9 @@ class Dense(Module):
         self.n_in = check_positive_int(n_in, "n_in")
         self.n_out = check_positive_int(n_out, "n_out")
         self.init = init
+        if not (isinstance(dtype, (type, np.dtype, str)) and np.dtype(dtype).kind == "f"):
+            raise TypeError(f"dtype must be a floating-point type (np.float32 or np.float64), "
+                            f"got {dtype!r}")
         self.W = Parameter(initialize(init, n_in, n_out, rng=make_rng(seed), dtype=dtype), "W")
         self.b = Parameter(np.zeros(n_out, dtype=dtype), "b")
         self._X = None
@@ -98,9 +101,11 @@ class Dropout(Module):
         self.p = check_number(p, "p", 0.0, 1.0, high_inclusive=False)
         self.rng = make_rng(seed)
         self._mask = None
+        self._x_shape = None
 
     def forward(self, x):
         x = as_float_array(x, "x")
+        self._x_shape = x.shape
         if not self.training or self.p == 0.0:
             self._mask = None
             return x
@@ -114,6 +119,8 @@ class Dropout(Module):
         if not need_input_grad:
             return None
         if self._mask is None:            # eval mode or p == 0: identity
+            if self._x_shape is None:
+                raise RuntimeError("Dropout.backward called before forward")
             return grad_out
         return grad_out * self._mask
 

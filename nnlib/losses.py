@@ -112,10 +112,15 @@ class MeanSquaredError(Loss):
         prediction = as_float_array(prediction, "prediction", ndim=(1, 2))
         target = as_float_array(np.asarray(target, dtype=prediction.dtype), "target")
         if target.shape != prediction.shape:
-            if target.size == prediction.size:
-                target = target.reshape(prediction.shape)
+            # only a column against a flat vector of the same length: (N,) and (N, 1)
+            n = prediction.shape[0]
+            if target.shape == (n,) and prediction.shape == (n, 1):
+                target = target[:, None]
+            elif target.shape == (n, 1) and prediction.shape == (n,):
+                target = target[:, 0]
             else:
-                raise ValueError(f"target must have shape {prediction.shape}, got {target.shape}")
+                raise ValueError(f"target must have shape {prediction.shape} (or {(n,)} for one "
+                                 f"output), got {target.shape}")
         diff = prediction - target
         self._cache = diff
         n = prediction.shape[0]

@@ -99,4 +99,9 @@ class Perceptron:
         return np.where(self.decision_function(X) > 0, self.classes_[1], self.classes_[0])
 
     def score(self, X, y) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        """Accuracy on ``(X, y)``; ``y`` holds one label per row of ``X``."""
+        pred, y = self.predict(X), np.asarray(y)
+        if y.shape != pred.shape:
+            raise ValueError(f"y must have shape {pred.shape} (one label per row of X), "
+                             f"got {y.shape}")
+        return float(np.mean(pred == y))
