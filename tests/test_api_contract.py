@@ -33,6 +33,11 @@ def defaults(fn):
     (build_cnn, dict(input_shape=(1, 28, 28), channels=(16, 32), n_out=10, hidden=128,
                      kernel_size=3, dropout=0.0)),
     (im2col, dict(stride=1, padding=0)),
+    (nnlib.NeuralNetClassifier, dict(hidden_sizes=(100,), activation="relu", optimizer="adam",
+                                     lr=1e-3, epochs=20, batch_size=128, l1=0.0, l2=0.0,
+                                     dropout=0.0, early_stopping=False, validation_fraction=0.1,
+                                     patience=5, clip_norm=None, progress=False,
+                                     dtype=np.float32)),
     (col2im, dict(stride=1, padding=0)),
 ])
 def test_documented_defaults(fn, expected):

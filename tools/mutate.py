@@ -35,13 +35,16 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODULES = ["nnlib/training.py", "nnlib/optim.py", "nnlib/conv.py", "nnlib/classifier.py"]
 # The tests that cover each module (the rest of the suite is slower and adds little).
 TESTS = {
-    "nnlib/training.py": ["tests/test_wiring.py", "tests/test_training.py",
+    "nnlib/training.py": ["tests/test_wiring.py", "tests/test_api_contract.py",
+                          "tests/test_training.py", "tests/test_bad_input.py",
                           "tests/test_augmentation.py", "tests/test_classifier.py"],
-    "nnlib/optim.py": ["tests/test_optim.py", "tests/test_wiring.py", "tests/test_training.py"],
+    "nnlib/optim.py": ["tests/test_optim.py", "tests/test_wiring.py", "tests/test_api_contract.py",
+                       "tests/test_training.py"],
     "nnlib/flat.py": ["tests/test_optim.py", "tests/test_wiring.py"],
-    "nnlib/conv.py": ["tests/test_conv.py", "tests/test_wiring.py"],
+    "nnlib/conv.py": ["tests/test_conv.py", "tests/test_wiring.py", "tests/test_api_contract.py",
+                      "tests/test_bad_input.py"],
     "nnlib/classifier.py": ["tests/test_classifier.py", "tests/test_wiring.py",
-                            "tests/test_training.py"],
+                            "tests/test_api_contract.py", "tests/test_training.py"],
 }
 FALLBACK_TESTS = ["tests/test_core.py", "tests/test_wiring.py"]
 
