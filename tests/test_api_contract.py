@@ -138,3 +138,73 @@ def test_im2col_refuses_integer_images_and_a_kernel_larger_in_one_direction():
         im2col(np.zeros((1, 1, 4, 4), dtype=int), 3)
     with pytest.raises(ValueError):
         im2col(np.zeros((1, 1, 4, 8)), (5, 3))
+
+
+# ------------------------------------------------------------------ second round of survivors
+def test_classifier_takes_lists_records_its_history_and_uses_validation_data():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 2))
+    y = (X[:, 0] > 0).astype(int)
+    clf = nnlib.NeuralNetClassifier(hidden_sizes=(4,), epochs=3, seed=0)
+    clf.fit(X.tolist(), y.tolist(), X_val=X[:7], y_val=y[:7])          # 7 rows, 2 columns
+    assert len(clf.history_) == 3 and clf.n_iter_ == 3
+    assert len(clf.validation_loss_curve_) == 3
+    assert clf.predict(X.tolist()).shape == (30,)
+    with pytest.raises(ValueError, match="y_val has 6 labels but X_val has 7 rows"):
+        clf.fit(X, y, X_val=X[:7], y_val=y[:6])
+
+
+def test_fit_takes_lists():
+    h = fit(nnlib.build_mlp(2, [], 2, seed=0), [[0.0, 1.0], [1.0, 0.0]], [0, 1], epochs=1,
+            progress=False)
+    assert len(h) == 1
+
+
+def test_fit_trains_in_training_mode_even_after_eval():
+    seen = []
+
+    class Mode(nnlib.Module):
+        def forward(self, x):
+            seen.append(self.training)
+            return x
+
+        def backward(self, grad_out, need_input_grad=True):
+            return grad_out
+
+    model = nnlib.Sequential(nnlib.Dense(2, 2, seed=0), Mode()).eval()
+    fit(model, np.zeros((8, 2)), np.arange(8) % 2, epochs=1, batch_size=4, progress=False)
+    assert seen[1:3] == [True, True]                       # the two training batches
+    assert model.training
+
+
+def test_the_divergence_threshold_scales_with_a_large_loss():
+    """Targets of size 100: a mean squared error of thousands is no divergence."""
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3))
+    y = 100 * (X @ np.array([[1.0], [-2.0], [0.5]]))
+    model = nnlib.build_mlp(3, [], 1, seed=0, dtype=np.float64)
+    h = fit(model, X, y, loss=nnlib.MeanSquaredError(), optimizer="sgd", lr=0.01, epochs=3,
+            batch_size=16, progress=False)
+    assert h.train_loss[0] > 1000 and h.train_loss[-1] < h.train_loss[0]
+
+
+def test_clip_grad_norm_scale_is_exact():
+    p = nnlib.Parameter(np.array([3.0, 4.0]), "W")
+    p.grad[...] = [3.0, 4.0]
+    assert clip_grad_norm([p], 1.0) == 5.0
+    np.testing.assert_allclose(p.grad, np.array([3.0, 4.0]) * (1.0 / (5.0 + 1e-6)),
+                               rtol=1e-14)
+
+
+def test_a_1x1_max_pool_returns_a_new_array():
+    x = np.random.default_rng(0).standard_normal((2, 1, 3, 3))
+    out = nnlib.MaxPool2D(1).forward(x)
+    np.testing.assert_array_equal(out, x)
+    assert not np.shares_memory(out, x)
+
+
+def test_im2col_checks_the_padded_size():
+    x = np.zeros((1, 1, 4, 4))
+    assert im2col(x, 6, padding=1).shape == (36, 1)            # 6 = 4 + 2 * 1 fits
+    with pytest.raises(ValueError):
+        im2col(x, 7, padding=1)                                # 7 > 6 does not
