@@ -6,7 +6,8 @@
 
 Image files are looked for in ``data_home``, then ``$NNLIB_DATA``, then a per-user cache,
 verified by SHA-256, and downloaded from several mirrors when missing
-(:mod:`nnlib.datasets.files`). To fetch them ahead of time::
+(:mod:`nnlib.datasets.files`, whose docstring lists what happens when a mirror, the
+cache folder or a file on disk is bad). To fetch them ahead of time::
 
     python -m nnlib.datasets download mnist kmnist [--data-home DIR]
 
@@ -15,7 +16,13 @@ decoding, ``load_mnist``, ``load_kmnist``), ``synthetic.py`` (spirals, circles, 
 separable blobs). scikit-learn is imported only by ``make_circles`` and ``make_moons``.
 """
 
-from .files import FILES, DatasetNotFoundError, default_cache_dir, fetch_file
+from .files import (
+    FILES,
+    DatasetNotFoundError,
+    DownloadDirError,
+    default_cache_dir,
+    fetch_file,
+)
 from .images import (
     KMNIST_CLASSES,
     KMNIST_HIRAGANA,
@@ -35,5 +42,5 @@ __all__ = [
     "load_mnist", "load_kmnist", "Dataset", "MNIST_CLASSES", "KMNIST_CLASSES",
     "KMNIST_HIRAGANA", "KMNIST_ROMAJI", "make_spiral", "make_circles", "make_moons",
     "make_blobs_separable", "fetch_file", "default_cache_dir", "DatasetNotFoundError",
-    "FILES", "parse_idx", "read_idx", "read_npz", "clear_memory_cache",
+    "DownloadDirError", "FILES", "parse_idx", "read_idx", "read_npz", "clear_memory_cache",
 ]

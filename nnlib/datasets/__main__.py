@@ -10,7 +10,18 @@ import argparse
 import sys
 from pathlib import Path
 
-from .files import FILES, FORMATS, DatasetNotFoundError, copy_verified, fetch_file, find_local
+from .files import (
+    FILES,
+    FORMATS,
+    DatasetNotFoundError,
+    DownloadDirError,
+    check_data_home,
+    check_dataset,
+    check_network_options,
+    copy_verified,
+    fetch_file,
+    find_local,
+)
 
 
 def _formats(dataset: str, file_format: str) -> list[str]:
@@ -26,9 +37,22 @@ def download(datasets, data_home=None, *, file_format: str = "idx", mirrors=None
 
     With ``data_home`` the files end up in ``<data_home>/<dataset>/`` (copied from another
     search folder when a verified copy exists there, else downloaded); without it, a file
-    already found in ``NNLIB_DATA`` or the cache is left where it is.
+    already found in ``NNLIB_DATA`` or the cache is left where it is. ``datasets`` is a
+    name or a list of names; ``file_format`` is ``"idx"``, ``"npz"`` or ``"all"`` (MNIST
+    has only IDX files, which are fetched whatever the format). Every argument is checked
+    before anything is fetched; a folder that cannot be written stops at once.
     """
     out = sys.stdout if out is None else out
+    if isinstance(datasets, str):
+        datasets = [datasets]
+    if not isinstance(datasets, (list, tuple)) or not datasets:
+        raise TypeError("datasets must be a dataset name or a non-empty list of names "
+                        f"from {sorted(FILES)}, got {datasets!r}")
+    datasets = [check_dataset(d) for d in datasets]
+    if file_format not in ("idx", "npz", "all"):
+        raise ValueError(f"unknown file_format {file_format!r}; expected 'idx', 'npz' or 'all'")
+    data_home = check_data_home(data_home)
+    net = check_network_options(mirrors, progress, timeout, retries, backoff)
     failed = 0
     for dataset in datasets:
         for fmt in _formats(dataset, file_format):
@@ -43,10 +67,11 @@ def download(datasets, data_home=None, *, file_format: str = "idx", mirrors=None
                             found = dest
                         path = found
                     if path is None:
-                        path = fetch_file(dataset, name, data_home, mirrors=mirrors,
-                                          progress=progress, timeout=timeout,
-                                          retries=retries, backoff=backoff)
+                        path = fetch_file(dataset, name, data_home, **net)
                     print(f"ok      {dataset}/{name}  {path}", file=out)
+                except DownloadDirError as exc:  # the same for every file: stop now
+                    print(f"FAILED  {dataset}/{name}\n{exc}", file=sys.stderr)
+                    return 1
                 except (DatasetNotFoundError, OSError) as exc:
                     failed += 1
                     print(f"FAILED  {dataset}/{name}\n{exc}\n", file=sys.stderr)

@@ -19,6 +19,28 @@ Mirrors can be replaced, for a lab server or for tests, with the ``mirrors=`` ar
 the loaders or the ``NNLIB_MIRRORS`` environment variable (URLs separated by spaces or
 commas). Such a mirror is a folder laid out like the data folder: the file
 ``mnist/train-labels-idx1-ubyte.gz`` is fetched from ``<mirror>mnist/train-labels-idx1-ubyte.gz``.
+
+What goes wrong, and what happens then:
+
+* **One mirror fails** (a malformed URL such as ``htp:/bad`` or a port out of range, an HTTP
+  error, a timeout, a refused connection, a cut-off transfer, an HTML page, the wrong
+  size or SHA-256): the next mirror is tried; transient failures (timeouts, 5xx, cut-off
+  transfers, refused connections) are first retried ``retries`` times. A malformed URL is
+  never retried and also gives a ``UserWarning``, so a typo in ``NNLIB_MIRRORS`` is seen
+  even when a later mirror works. Only when every mirror failed is one
+  :class:`DatasetNotFoundError` raised, listing each mirror and why it failed.
+* **The download folder cannot be written** (read-only, not creatable, a file in the way):
+  :class:`DownloadDirError` (a ``PermissionError``) naming the folder, raised before any
+  network traffic, with the ways to choose another one (``data_home=``, ``NNLIB_CACHE``,
+  ``--data-home``) or to use files already on disk (``NNLIB_DATA``). There is deliberately
+  no silent fallback to a temporary folder: it would download the files again after every
+  reboot and hide the misconfiguration.
+* **A file on disk is corrupt** (wrong size or SHA-256, e.g. a truncated download by another
+  tool): it is skipped with a warning naming it, and downloaded again; if that is impossible
+  the error names the file and says to delete or replace it.
+* **Bad arguments** (an unknown dataset or file, a mirror that is not a string, ``timeout``
+  that is not a positive number, ``download="no"``, ...): ``TypeError`` or ``ValueError``
+  naming the argument, what was expected and what came, before any file or network access.
 """
 
 from __future__ import annotations
@@ -32,11 +54,14 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from ..progress import progress_bar
 from ..validation import check_number, check_positive_int
@@ -148,6 +173,14 @@ class DatasetNotFoundError(FileNotFoundError):
     """
 
 
+class DownloadDirError(PermissionError):
+    """The folder a download must go to cannot be created or written.
+
+    A ``PermissionError`` (what such a failure used to surface as); the message names the
+    folder, the reason, and how to choose another folder.
+    """
+
+
 class _MirrorFailed(Exception):
     """One attempt at one mirror failed; ``transient`` says whether retrying may help."""
 
@@ -185,19 +218,98 @@ def search_folders(data_home=None) -> list[tuple[str, Path | None]]:
     ]
 
 
+def check_mirrors(mirrors) -> tuple[str, ...] | None:
+    """Check the ``mirrors`` argument: None, a string of URLs, or a list/tuple of URL strings.
+
+    A string is split at spaces and commas (like ``NNLIB_MIRRORS``). Entries must be
+    strings (``TypeError`` otherwise); whether each is a well-formed URL is decided when
+    it is tried (:func:`url_problem`), so that one malformed entry never stops the others.
+    """
+    if mirrors is None:
+        return None
+    if isinstance(mirrors, str):
+        return tuple(m for m in re.split(r"[\s,]+", mirrors.strip()) if m)
+    if not isinstance(mirrors, (list, tuple)):
+        raise TypeError("mirrors must be None, a string of URLs or a list of URL strings, "
+                        f"got {type(mirrors).__name__} {mirrors!r}")
+    for i, m in enumerate(mirrors):
+        if not isinstance(m, str):
+            raise TypeError(f"mirrors[{i}] must be a URL string such as "
+                            f"'https://example.org/data/', got {type(m).__name__} {m!r}")
+    return tuple(mirrors)
+
+
+_SCHEMES = ("http", "https", "ftp", "file")
+
+
+def url_problem(url: str) -> str | None:
+    """What makes ``url`` unusable as a download URL, or ``None`` if it looks well formed."""
+    if not url or url != url.strip() or any(c.isspace() or ord(c) < 32 for c in url):
+        return "contains spaces or control characters" if url.strip() else "is empty"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port  # raises ValueError for a port that is not a number 0..65535
+    except ValueError as exc:
+        return str(exc)
+    if parts.scheme.lower() not in _SCHEMES:
+        return (f"scheme {parts.scheme + ':' if parts.scheme else '(none)'} is not one of "
+                + ", ".join(f"{s}://" for s in _SCHEMES))
+    if parts.scheme.lower() != "file" and not parts.hostname:
+        return f"no host name after {parts.scheme}://"
+    if port == 0:
+        return "port 0"
+    return None
+
+
 def mirror_urls(dataset: str, name: str, mirrors=None) -> list[str]:
     """The URLs to try for one file: from ``mirrors``, else ``NNLIB_MIRRORS``, else FILES.
 
     Overriding mirrors are folders laid out like the data folder (``<dataset>/<name>``
-    is appended); the registry's mirrors are folders that hold the file itself.
+    is appended); the registry's mirrors are folders that hold the file itself. Malformed
+    entries are kept (and fail when tried, see :func:`url_problem`).
     """
+    mirrors = check_mirrors(mirrors)
     if mirrors is None and os.environ.get("NNLIB_MIRRORS"):
-        mirrors = os.environ["NNLIB_MIRRORS"]
+        mirrors = check_mirrors(os.environ["NNLIB_MIRRORS"])
     if mirrors is None:
         return [base + name for base in FILES[dataset][name].mirrors]
-    if isinstance(mirrors, str):
-        mirrors = re.split(r"[\s,]+", mirrors.strip())
-    return [(m if m.endswith("/") else m + "/") + f"{dataset}/{name}" for m in mirrors if m]
+    return [(m if m.endswith("/") else m + "/") + f"{dataset}/{name}" for m in mirrors]
+
+
+def check_bool(value, name: str) -> bool:
+    """Check that ``value`` is a bool (``numpy.bool_`` too); ``"no"`` or ``0`` are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def check_data_home(data_home) -> Path | None:
+    """Check the ``data_home`` argument: None or a non-empty path (str or os.PathLike)."""
+    if data_home is None:
+        return None
+    if isinstance(data_home, bytes) or not isinstance(data_home, (str, os.PathLike)):
+        raise TypeError("data_home must be None or a folder path (str or pathlib.Path), "
+                        f"got {type(data_home).__name__} {data_home!r}")
+    if isinstance(data_home, str) and not data_home.strip():
+        raise ValueError("data_home must be a folder path, got an empty string "
+                         "(use None for the default search folders)")
+    return Path(data_home).expanduser()
+
+
+MAX_TIMEOUT = 86400.0  # a day; beyond, the socket layer overflows
+
+
+def check_network_options(mirrors=None, progress=True, timeout=30.0, retries=3,
+                          backoff=1.0) -> dict:
+    """Check the download options shared by the loaders; return them normalised."""
+    return dict(
+        mirrors=check_mirrors(mirrors),
+        progress=check_bool(progress, "progress"),
+        timeout=check_number(timeout, "timeout", low=0, high=MAX_TIMEOUT,
+                             low_inclusive=False),
+        retries=check_positive_int(retries, "retries", minimum=0),
+        backoff=check_number(backoff, "backoff", low=0),
+    )
 
 
 def sha256_of(path) -> str:
@@ -209,12 +321,24 @@ def sha256_of(path) -> str:
     return h.hexdigest()
 
 
+def check_dataset(dataset) -> str:
+    """Check a dataset name: ``"mnist"`` or ``"kmnist"``."""
+    if not isinstance(dataset, str):
+        raise TypeError(f"dataset must be a string, one of {sorted(FILES)}, "
+                        f"got {type(dataset).__name__} {dataset!r}")
+    if dataset not in FILES:
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {sorted(FILES)}")
+    return dataset
+
+
 def _info(dataset: str, name: str) -> RemoteFile:
-    try:
-        return FILES[dataset][name]
-    except KeyError:
-        raise ValueError(f"unknown dataset file {dataset}/{name}; known files: "
-                         + ", ".join(f"{d}/{n}" for d in FILES for n in FILES[d])) from None
+    check_dataset(dataset)
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a file name string, got {type(name).__name__} {name!r}")
+    if name not in FILES[dataset]:
+        raise ValueError(f"unknown {dataset} file {name!r}; expected one of "
+                         f"{sorted(FILES[dataset])}")
+    return FILES[dataset][name]
 
 
 def find_local(dataset: str, name: str, data_home=None, notes: list[str] | None = None):
@@ -232,13 +356,21 @@ def find_local(dataset: str, name: str, data_home=None, notes: list[str] | None 
         path = folder / dataset / name
         if not path.is_file():
             if notes is not None:
-                notes.append(f"{path} ({where}): not found")
+                what = "not a file" if path.exists() else "not found"
+                notes.append(f"{path} ({where}): {what}")
             continue
-        digest = sha256_of(path)
-        if digest == info.sha256:
-            return path
-        msg = (f"{path} ({where}) is corrupt or not the official file: SHA-256 {digest}, "
-               f"expected {info.sha256}")
+        try:
+            size = path.stat().st_size
+            digest = sha256_of(path) if size == info.size else None
+        except OSError as exc:
+            msg = f"{path} ({where}) cannot be read: {exc.strerror or exc}"
+        else:
+            if digest == info.sha256:
+                return path
+            found = (f"{size:,} bytes, expected {info.size:,} bytes with SHA-256 {info.sha256}"
+                     if digest is None else f"SHA-256 {digest}, expected {info.sha256}")
+            msg = (f"{path} ({where}) is corrupt or not the official file ({found}); "
+                   "delete it or replace it with a good copy")
         if notes is not None:
             notes.append(msg)
         warnings.warn(msg + "; ignoring it", stacklevel=3)
@@ -273,31 +405,71 @@ def fetch_file(dataset: str, name: str, data_home=None, *, download: bool = True
     Raises
     ------
     DatasetNotFoundError
-        No verified copy on disk and no mirror gave the right bytes.
+        No verified copy on disk and no mirror gave the right bytes; the message lists
+        each folder searched and each mirror tried, with what went wrong.
+    DownloadDirError
+        The file must be downloaded but its folder cannot be created or written.
+    TypeError, ValueError
+        A bad argument, before any file or network access.
     """
     info = _info(dataset, name)
-    timeout = check_number(timeout, "timeout", low=0, low_inclusive=False)
-    retries = check_positive_int(retries, "retries", minimum=0)
-    backoff = check_number(backoff, "backoff", low=0)
+    data_home = check_data_home(data_home)
+    download = check_bool(download, "download")
+    net = check_network_options(mirrors, progress, timeout, retries, backoff)
     notes: list[str] = []
     path = find_local(dataset, name, data_home, notes)
     if path is not None:
         return path
     if not download:
         raise DatasetNotFoundError(_not_found_message(dataset, name, info, notes, None))
-    root = Path(data_home).expanduser() if data_home is not None else default_cache_dir()
-    dest = root / dataset / name
-    urls = mirror_urls(dataset, name, mirrors)
-    errors = _download(urls, dest, info, progress=progress, timeout=timeout,
-                       retries=retries, backoff=backoff)
+    dest = download_path(dataset, name, data_home)
+    urls = mirror_urls(dataset, name, net.pop("mirrors"))
+    if urls:
+        ensure_writable(dest, data_home)
+    errors = _download(urls, dest, info, **net)
     if errors is None:
         return dest
     raise DatasetNotFoundError(_not_found_message(dataset, name, info, notes, errors))
 
 
+def download_path(dataset: str, name: str, data_home=None) -> Path:
+    """Where a download of ``<dataset>/<name>`` goes: ``data_home`` or the per-user cache."""
+    root = Path(data_home).expanduser() if data_home is not None else default_cache_dir()
+    return root / dataset / name
+
+
+def ensure_writable(dest: Path, data_home=None) -> None:
+    """Create ``dest``'s folder and check that a file can be written there, else raise
+    :class:`DownloadDirError` naming the folder and how to choose another."""
+    folder = dest.parent
+    if data_home is not None:
+        where = "the data_home argument"
+    elif os.environ.get("NNLIB_CACHE"):
+        where = "NNLIB_CACHE"
+    else:
+        where = "the per-user cache"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if dest.exists() and not dest.is_file():
+            raise IsADirectoryError(f"{dest} exists and is not a file")
+        fd, probe = tempfile.mkstemp(prefix=".nnlib-write-test.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise DownloadDirError(
+            f"Cannot save downloads in {folder} (from {where}): {reason}.\n"
+            "Choose a folder you can write to:\n"
+            "  - pass data_home='/a/writable/folder' to the loader (or --data-home DIR to\n"
+            "    python -m nnlib.datasets download), or\n"
+            "  - set NNLIB_CACHE=/a/writable/folder to move the per-user cache, or\n"
+            "  - if the files are already on disk (a shared drive), set NNLIB_DATA to the\n"
+            "    folder holding mnist/ and kmnist/: nothing is downloaded then.") from exc
+
+
 def copy_verified(src: Path, dest: Path, sha256: str) -> None:
     """Copy a file through a temporary file, renaming it only if the copy's SHA-256 matches."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    ensure_writable(dest, dest.parent.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     os.close(fd)
     try:
@@ -318,8 +490,13 @@ def _download(urls: Sequence[str], dest: Path, info: RemoteFile, *, progress: bo
     errors: list[tuple[str, str]] = []
     if not urls:
         return errors
-    dest.parent.mkdir(parents=True, exist_ok=True)
     for i, url in enumerate(urls):
+        problem = url_problem(url)
+        if problem is not None:
+            errors.append((url, f"malformed mirror URL: {problem}; skipped"))
+            warnings.warn(f"nnlib: skipping the malformed mirror URL {url!r}: {problem}",
+                          stacklevel=4)
+            continue
         for attempt in range(retries + 1):
             try:
                 _download_once(url, dest, info, progress=progress, timeout=timeout)
@@ -352,9 +529,17 @@ def _download_once(url: str, dest: Path, info: RemoteFile, *, progress: bool,
         exc.close()
         transient = exc.code in (408, 425, 429) or exc.code >= 500
         raise _MirrorFailed(f"HTTP {exc.code} {exc.reason}", transient) from None
+    except ValueError as exc:  # a URL that url_problem let through but urllib refuses
+        raise _MirrorFailed(f"malformed mirror URL: {exc}", False) from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", exc)
-        raise _MirrorFailed(f"{type(exc).__name__}: {reason}", True) from None
+        if isinstance(reason, ConnectionRefusedError):
+            reason = "connection refused"
+        elif isinstance(reason, TimeoutError):
+            reason = f"timed out after {timeout:g} s"
+        transient = not (isinstance(reason, FileNotFoundError)  # a file:// mirror
+                         or (isinstance(reason, str) and reason.startswith("unknown url type")))
+        raise _MirrorFailed(f"{type(exc).__name__}: {reason}", transient) from None
 
     tmp = None
     with response:
@@ -375,9 +560,12 @@ def _download_once(url: str, dest: Path, info: RemoteFile, *, progress: bool,
                     try:
                         chunk = response.read(_CHUNK)
                     except (OSError, http.client.HTTPException) as exc:  # cut off, timeout
+                        why = (f"timed out after {timeout:g} s"
+                               if isinstance(exc, TimeoutError)
+                               else type(exc).__name__)
                         raise _MirrorFailed(
                             f"transfer broke off after {n:,} of {info.size:,} bytes "
-                            f"({type(exc).__name__})", True) from None
+                            f"({why})", True) from None
                     if not chunk:
                         break
                     if n == 0 and _looks_like_html(chunk[:512]):

@@ -12,18 +12,33 @@ verified by :mod:`nnlib.datasets.files`; this module decodes them:
 
 Decoded arrays are kept in memory, keyed by the file's SHA-256, so a notebook that calls a
 loader twice decodes once; every call still returns fresh arrays the caller may modify.
+
+A file that cannot be decoded (a truncated gzip stream, a bad IDX magic number, a size that
+does not match the header, a damaged zip archive, a ``.npy`` in place of an ``.npz``) gives
+a ``ValueError`` naming the file and saying to delete it; the loaders never get that far
+with a corrupt download, since they check every file's SHA-256 first.
 """
 
 from __future__ import annotations
 
 import gzip
+import os
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..validation import check_choice
-from .files import FILES, FORMATS, fetch_file, search_folders
+from .files import (
+    FILES,
+    FORMATS,
+    check_bool,
+    check_data_home,
+    check_network_options,
+    fetch_file,
+    search_folders,
+)
 
 MNIST_CLASSES: tuple[str, ...] = tuple(str(d) for d in range(10))
 """Class names of MNIST: the digits ``"0"`` .. ``"9"``."""
@@ -77,8 +92,15 @@ class Dataset:
 def parse_idx(data: bytes, source: str = "IDX data") -> np.ndarray:
     """Decode uncompressed IDX bytes into an array (native byte order).
 
-    Raises ``ValueError`` for a bad magic number or a size that does not match the header.
+    Raises ``ValueError`` for a bad magic number or a size that does not match the header,
+    ``TypeError`` if ``data`` is not bytes-like.
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be the bytes of an IDX file, got {type(data).__name__}; "
+                        "to read a file use read_idx(path)")
+    if not isinstance(source, str):
+        raise TypeError(f"source must be a string naming the data, got {type(source).__name__}")
+    data = bytes(data)
     if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_DTYPES:
         raise ValueError(
             f"{source} is not an IDX file: bad magic number {data[:4].hex() or '(empty)'}; "
@@ -98,22 +120,73 @@ def parse_idx(data: bytes, source: str = "IDX data") -> np.ndarray:
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
+_DELETE_HINT = ("; if it is a downloaded dataset file, delete it and load again: the loader "
+                "downloads a fresh copy (or run python -m nnlib.datasets download)")
+
+
+def _check_path(path) -> str:
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or pathlib.Path), "
+                        f"got {type(path).__name__} {path!r}")
+    return os.fspath(path)
+
+
 def read_idx(path) -> np.ndarray:
-    """Read a gzip-compressed (``.gz``) or plain IDX file into an array."""
+    """Read a gzip-compressed (``.gz``) or plain IDX file into an array.
+
+    A corrupt file (truncated or damaged gzip stream, bad magic number, wrong size) gives a
+    ``ValueError`` naming it.
+    """
+    path = _check_path(path)
     with open(path, "rb") as f:
         data = f.read()
     if data[:2] == b"\x1f\x8b":  # the gzip magic number
-        data = gzip.decompress(data)
-    return parse_idx(data, source=str(path))
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:  # BadGzipFile is an OSError
+            raise ValueError(f"{path} is corrupt: its gzip stream cannot be decompressed "
+                             f"({type(exc).__name__}: {exc}){_DELETE_HINT}") from None
+    try:
+        return parse_idx(data, source=path)
+    except ValueError as exc:
+        raise ValueError(f"{exc}{_DELETE_HINT}") from None
 
 
 def read_npz(path) -> np.ndarray:
-    """Read the single array ``arr_0`` of a KMNIST ``.npz`` file, never unpickling."""
-    with np.load(path, allow_pickle=False) as npz:
+    """Read the single array ``arr_0`` of a KMNIST ``.npz`` file, never unpickling.
+
+    A damaged archive, a ``.npy`` file, other keys or pickled data give a ``ValueError``
+    naming the file.
+    """
+    path = _check_path(path)
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+        raise ValueError(f"{path} is not an .npz archive: it starts with {head!r}, not the "
+                         f"zip signature b'PK\\x03\\x04'{_DELETE_HINT}")
+    try:
+        npz = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(f"{path} is not a readable .npz archive "
+                         f"({type(exc).__name__}: {exc}){_DELETE_HINT}") from None
+    except ValueError as exc:  # pickled data, or not a NumPy file at all
+        raise ValueError(f"{path}: {exc}{_DELETE_HINT}") from None
+    if not isinstance(npz, np.lib.npyio.NpzFile):
+        raise ValueError(f"{path} is a .npy file holding one array, not an .npz archive "
+                         "with the key 'arr_0'")
+    with npz:
         if list(npz.keys()) != ["arr_0"]:
             raise ValueError(f"{path}: expected one array under the key 'arr_0', "
                              f"found keys {list(npz.keys())}")
-        return npz["arr_0"]
+        try:
+            return npz["arr_0"]
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+            raise ValueError(f"{path} is corrupt: the array cannot be read "
+                             f"({type(exc).__name__}: {exc}){_DELETE_HINT}") from None
+        except ValueError as exc:  # pickled data
+            raise ValueError(f"{path}: {exc}{_DELETE_HINT}") from None
 
 
 _DECODED: dict[str, np.ndarray] = {}  # SHA-256 -> read-only uint8 array
@@ -134,11 +207,27 @@ def clear_memory_cache() -> None:
 
 
 # --- Loaders ----------------------------------------------------------------------------
-def _load(dataset: str, file_format: str, class_names, data_home, flatten, scale, dtype,
-          download, net) -> Dataset:
-    dtype = np.dtype(dtype)
+def _check_load_args(data_home, flatten, scale, dtype, download, net):
+    """Check every loader argument before any file is touched; return them normalised."""
+    data_home = check_data_home(data_home)
+    flatten = check_bool(flatten, "flatten")
+    scale = check_bool(scale, "scale")
+    download = check_bool(download, "download")
+    if dtype is None:
+        raise TypeError("dtype must be a floating-point dtype such as np.float32, got None")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype must be a floating-point dtype such as np.float32, "
+                        f"got {dtype!r}") from None
     if dtype.kind != "f":
         raise ValueError(f"dtype must be a floating-point type such as np.float32, got {dtype}")
+    net = check_network_options(**net)
+    return data_home, flatten, scale, dtype, download, net
+
+
+def _load(dataset: str, file_format: str, class_names, data_home, flatten, scale, dtype,
+          download, net) -> Dataset:
     arrays = []
     for name in FORMATS[dataset][file_format]:
         path = fetch_file(dataset, name, data_home, download=download, **net)
@@ -192,11 +281,24 @@ def load_mnist(data_home=None, *, flatten: bool = False, scale: bool = True,
         ``y_test`` (10000,); labels are int64 class indices 0..9 (converted from the files'
         uint8); ``class_names`` is :data:`MNIST_CLASSES`. All arrays are new: modify freely.
 
+    Raises
+    ------
+    DatasetNotFoundError
+        A file is not on disk (verified) and could not be downloaded; the message lists
+        the folders searched and each mirror tried with its failure.
+    DownloadDirError
+        A download is needed but its folder cannot be written (see ``data_home``,
+        ``NNLIB_CACHE``).
+    TypeError, ValueError
+        A bad argument (``flatten="no"``, ``dtype=np.int32``, ``timeout=-1``, a mirror
+        that is not a string, ...), before any file or network access.
+
     Cite LeCun et al., "Gradient-based learning applied to document recognition", 1998.
     """
     net = dict(mirrors=mirrors, progress=progress, timeout=timeout, retries=retries,
                backoff=backoff)
-    return _load("mnist", "idx", MNIST_CLASSES, data_home, flatten, scale, dtype, download, net)
+    args = _check_load_args(data_home, flatten, scale, dtype, download, net)
+    return _load("mnist", "idx", MNIST_CLASSES, *args)
 
 
 def load_kmnist(data_home=None, *, flatten: bool = False, scale: bool = True,
@@ -228,15 +330,19 @@ def load_kmnist(data_home=None, *, flatten: bool = False, scale: bool = True,
     Dataset" (created by NIJL and others), doi:10.20676/00000341. Cite Clanuwat et al.,
     "Deep Learning for Classical Japanese Literature", arXiv:1812.01718, 2018.
     """
-    if file_format is None:
-        file_format = "idx"
-        if not _all_local("kmnist", "idx", data_home) and _all_local("kmnist", "npz", data_home):
-            file_format = "npz"
-    check_choice(file_format, "file_format", ("idx", "npz"))
+    if file_format is not None and not isinstance(file_format, str):
+        raise TypeError(f"file_format must be None, 'idx' or 'npz', "
+                        f"got {type(file_format).__name__} {file_format!r}")
+    if file_format not in (None, "idx", "npz"):
+        raise ValueError(f"unknown file_format {file_format!r}; expected None, 'idx' or 'npz'")
     net = dict(mirrors=mirrors, progress=progress, timeout=timeout, retries=retries,
                backoff=backoff)
-    return _load("kmnist", file_format, KMNIST_CLASSES, data_home, flatten, scale, dtype,
-                 download, net)
+    args = _check_load_args(data_home, flatten, scale, dtype, download, net)
+    if file_format is None:
+        file_format = "idx"
+        if not _all_local("kmnist", "idx", args[0]) and _all_local("kmnist", "npz", args[0]):
+            file_format = "npz"
+    return _load("kmnist", file_format, KMNIST_CLASSES, *args)
 
 
 def _all_local(dataset: str, file_format: str, data_home) -> bool:

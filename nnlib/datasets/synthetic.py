@@ -4,13 +4,57 @@ Every function returns ``X`` of shape ``(n, 2)`` and dtype float32 and ``y`` of 
 ``(n,)`` and dtype int64 (class indices), and takes a ``seed``: an int, a
 ``numpy.random.Generator`` or None (fresh randomness). NumPy's global random state is never
 used, so the same seed gives the same data in every notebook and on every machine.
+
+Arguments are checked before any work: a size that is not an integer (``100.0``, ``True``)
+or a noise that is not a number gives a ``TypeError``, a size below the minimum, a negative
+or non-finite noise or a negative seed a ``ValueError``, each naming the argument.
+scikit-learn is imported only after the checks pass.
 """
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from ..validation import check_number, check_positive_int, make_rng
+
+MAX_SAMPLES = 10**8
+"""The largest number of points a generator makes (3.2 GB of float64 work arrays)."""
+
+
+def _check_size(value, name: str, minimum: int) -> int:
+    value = check_positive_int(value, name, minimum=minimum)
+    if value > MAX_SAMPLES:
+        raise ValueError(f"{name} must be at most {MAX_SAMPLES:,}, got {value:,}")
+    return value
+
+
+def _check_seed(seed):
+    """Check ``seed`` (int >= 0, Generator or None) and return it unchanged."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool):
+        if seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {seed}")
+        return seed
+    raise TypeError(f"seed must be an int, a numpy.random.Generator or None, "
+                    f"got {type(seed).__name__} {seed!r}")
+
+
+def _check_flag(value, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
+
+
+def _import_sklearn(function: str):
+    try:
+        import sklearn.datasets
+    except ImportError:
+        raise ImportError(f"{function} needs scikit-learn: pip install scikit-learn "
+                          "(make_spiral and make_blobs_separable do not)") from None
+    return sklearn.datasets
 
 
 def make_spiral(n_per_class: int = 500, n_classes: int = 3, noise: float = 0.2,
@@ -27,10 +71,13 @@ def make_spiral(n_per_class: int = 500, n_classes: int = 3, noise: float = 0.2,
     X : ndarray of float32, shape (n_per_class * n_classes, 2), inside the unit disc
     y : ndarray of int64, shape (n_per_class * n_classes,), sorted by class ``0..K-1``
     """
-    n_per_class = check_positive_int(n_per_class, "n_per_class")
+    n_per_class = _check_size(n_per_class, "n_per_class", minimum=1)
     n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
+    if n_per_class * n_classes > MAX_SAMPLES:
+        raise ValueError(f"n_per_class * n_classes must be at most {MAX_SAMPLES:,}, got "
+                         f"{n_per_class:,} * {n_classes:,}")
     noise = check_number(noise, "noise", low=0)
-    rng = make_rng(seed)
+    rng = make_rng(_check_seed(seed))
     r = np.tile(np.linspace(0.0, 1.0, n_per_class), n_classes)
     t = np.concatenate([np.linspace(4.0 * k, 4.0 * (k + 1), n_per_class)
                         for k in range(n_classes)])
@@ -71,14 +118,13 @@ def make_circles(n_samples: int = 200, noise: float = 0.1, factor: float = 0.5,
     X : ndarray of float32, shape (n_samples, 2)
     y : ndarray of int64, shape (n_samples,), in {0, 1}, shuffled
     """
-    from sklearn.datasets import make_circles as sk_make_circles
-
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = _check_size(n_samples, "n_samples", minimum=2)
     noise = check_number(noise, "noise", low=0)
     factor = check_number(factor, "factor", low=0, high=1, low_inclusive=False,
                           high_inclusive=False)
-    X, y = sk_make_circles(n_samples=n_samples, noise=noise, factor=factor,
-                           random_state=_sklearn_state(seed))
+    state = _sklearn_state(_check_seed(seed))
+    X, y = _import_sklearn("make_circles").make_circles(
+        n_samples=n_samples, noise=noise, factor=factor, random_state=state)
     return X.astype(np.float32), y.astype(np.int64)
 
 
@@ -91,11 +137,11 @@ def make_moons(n_samples: int = 200, noise: float = 0.1,
     X : ndarray of float32, shape (n_samples, 2)
     y : ndarray of int64, shape (n_samples,), in {0, 1}, shuffled
     """
-    from sklearn.datasets import make_moons as sk_make_moons
-
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = _check_size(n_samples, "n_samples", minimum=2)
     noise = check_number(noise, "noise", low=0)
-    X, y = sk_make_moons(n_samples=n_samples, noise=noise, random_state=_sklearn_state(seed))
+    state = _sklearn_state(_check_seed(seed))
+    X, y = _import_sklearn("make_moons").make_moons(
+        n_samples=n_samples, noise=noise, random_state=state)
     return X.astype(np.float32), y.astype(np.int64)
 
 
@@ -129,10 +175,11 @@ def make_blobs_separable(n_samples: int = 100, margin: float = 1.0, spread: floa
     w, b : ndarray of float64, shape (2,), and float, only if ``return_boundary``;
         ``sign(X @ w + b)`` is ``+1`` exactly for class 1
     """
-    n_samples = check_positive_int(n_samples, "n_samples", minimum=2)
+    n_samples = _check_size(n_samples, "n_samples", minimum=2)
     margin = check_number(margin, "margin", low=0, low_inclusive=False)
     spread = check_number(spread, "spread", low=0, low_inclusive=False)
-    rng = make_rng(seed)
+    return_boundary = _check_flag(return_boundary, "return_boundary")
+    rng = make_rng(_check_seed(seed))
     angle = rng.uniform(0.0, 2.0 * np.pi)
     w = np.array([np.cos(angle), np.sin(angle)])  # unit normal of the boundary
     u = np.array([-w[1], w[0]])  # direction along the boundary
