@@ -1,8 +1,10 @@
 """Wiring: the code around the maths, where a bug trains quietly to a worse model.
 
-Each test here was written against a bug planted on purpose that the rest of the suite did
-not catch (``python tools/mutate.py --planted`` plants them again and reports which are
-caught). Every expectation is computed independently, in float64, with tight tolerances.
+Each numbered section protects one bug that an audit planted on purpose and that the rest
+of the suite did not catch (``python tools/mutate.py --planted`` plants them again and
+reports which are caught); the sections after them cover gaps found by mutation testing
+(``python tools/mutate.py --sample 60``). Every expectation is computed independently by
+hand, in float64, with tight tolerances, through the public API.
 """
 
 import numpy as np
@@ -10,7 +12,7 @@ import pytest
 
 import nnlib
 from nnlib import SGD, Conv2D, EarlyStopping, MaxPool2D, fit
-from nnlib.training import History
+from nnlib.training import Callback, History
 
 
 def tiny_problem(n=10, d=3, k=2, seed=0):
@@ -19,11 +21,36 @@ def tiny_problem(n=10, d=3, k=2, seed=0):
 
 
 def linear_model(d=3, k=2, seed=0):
+    """Softmax regression: one Dense layer, parameters [W (d, k), b (k,)], float64."""
     return nnlib.build_mlp(d, [], k, seed=seed, dtype=np.float64)
 
 
 def values(model):
     return [p.value.copy() for p in model.parameters()]
+
+
+def log_softmax(Z):
+    Z = Z - Z.max(axis=1, keepdims=True)
+    return Z - np.log(np.exp(Z).sum(axis=1, keepdims=True))
+
+
+def mean_ce(X, y, W, b):
+    """The mean softmax cross-entropy of the linear model (W, b) on (X, y), by hand."""
+    return -log_softmax(X @ W + b)[np.arange(len(y)), y].mean()
+
+
+def ce_grads(X, y, W, b):
+    """dL/dW, dL/db of the mean softmax cross-entropy: X^T (P - Y) / N, sum(P - Y) / N."""
+    G = np.exp(log_softmax(X @ W + b))
+    G[np.arange(len(y)), y] -= 1
+    G /= len(y)
+    return X.T @ G, G.sum(axis=0)
+
+
+def sgd_fit(model, X, y, lr, **kwargs):
+    kwargs.setdefault("epochs", 1)
+    kwargs.setdefault("batch_size", len(X))
+    return fit(model, X, y, optimizer=SGD(model, lr=lr), progress=False, **kwargs)
 
 
 # ----------------------------------------------------------------- 1. the regularizer's gradient
@@ -43,6 +70,25 @@ def test_fit_adds_the_regularizers_gradient():
     assert not np.allclose(values(a)[0], values(c)[0])     # the penalty changed the weights
 
 
+@pytest.mark.parametrize("reg,penalty_grad", [
+    (nnlib.L2(0.3), lambda W: 0.3 * W),
+    (nnlib.L1(0.2), lambda W: 0.2 * np.sign(W)),
+    (nnlib.ElasticNet(0.2, 0.3), lambda W: 0.2 * np.sign(W) + 0.3 * W),
+])
+def test_one_step_of_fit_is_the_hand_computed_step_with_the_penalty(reg, penalty_grad):
+    """One full-batch SGD step: W <- W - lr (X^T (P - Y)/N + dR/dW), b <- b - lr sum(P - Y)/N
+    (biases are not penalised); train_loss is the data loss before the step, no penalty."""
+    X, y = tiny_problem(n=6)
+    model = linear_model()
+    W0, b0 = values(model)
+    h = sgd_fit(model, X, y, lr=0.5, regularizer=reg)
+    gW, gb = ce_grads(X, y, W0, b0)
+    W1, b1 = values(model)
+    np.testing.assert_allclose(W1, W0 - 0.5 * (gW + penalty_grad(W0)), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b1, b0 - 0.5 * gb, rtol=1e-12, atol=1e-14)
+    assert h.train_loss[0] == pytest.approx(mean_ce(X, y, W0, b0), rel=1e-12)
+
+
 # ----------------------------------------------------------------- 2. clip_norm
 def test_fit_clips_the_gradient_norm():
     X, y = tiny_problem()
@@ -58,36 +104,100 @@ def test_fit_clips_the_gradient_norm():
     assert free_step > 10 * step
 
 
+@pytest.mark.parametrize("lam", [0.0, 0.4])
+@pytest.mark.parametrize("fraction", [0.25, 2.0])
+def test_clip_norm_scales_the_whole_gradient_penalty_included(lam, fraction):
+    """g = (dL/dW + lam W, dL/db), ||g|| over every parameter; clip_norm = fraction ||g||:
+    below the norm the step is lr g clip/(||g|| + 1e-6), above it the plain step lr g.
+    The penalty's gradient is added before clipping (regularizer, then clip, then step)."""
+    X, y = tiny_problem(n=6)
+    W0, b0 = values(linear_model())
+    gW, gb = ce_grads(X, y, W0, b0)
+    gW = gW + lam * W0
+    norm = np.sqrt(np.sum(gW ** 2) + np.sum(gb ** 2))
+    clip = fraction * norm
+    scale = clip / (norm + 1e-6) if clip < norm else 1.0
+    model = linear_model()
+    sgd_fit(model, X, y, lr=0.5, clip_norm=clip, regularizer=nnlib.L2(lam) if lam else None)
+    W1, b1 = values(model)
+    np.testing.assert_allclose(W1, W0 - 0.5 * scale * gW, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(b1, b0 - 0.5 * scale * gb, rtol=1e-12, atol=1e-14)
+
+
 # ----------------------------------------------------------------- 3. train_loss weighting
 def test_train_loss_weights_each_batch_by_its_real_length():
     """10 samples in batches of 4: 4 + 4 + 2. With a step too small to move the weights, the
-    epoch's train_loss is the mean loss over the 10 samples, the last batch weighted by 2."""
+    epoch's train_loss is the mean loss over the 10 samples, the last batch weighted by 2
+    (weighting it by the batch size 4 gives (4 l1 + 4 l2 + 4 l3) / 10, another number)."""
     X, y = tiny_problem(n=10)
     model = linear_model()
-    expected = nnlib.evaluate(model, X, y)[0]
+    W0, b0 = values(model)
+    expected = mean_ce(X, y, W0, b0)
+    assert nnlib.evaluate(model, X, y)[0] == pytest.approx(expected, rel=1e-12)
     h = fit(model, X, y, optimizer=SGD(model, lr=1e-300), epochs=1, batch_size=4,
             progress=False)
     assert h.train_loss[0] == pytest.approx(expected, rel=1e-12)
-    accuracy = np.mean(nnlib.training.predict_outputs(model, X).argmax(axis=1) == y)
+    accuracy = np.mean((X @ W0 + b0).argmax(axis=1) == y)
     assert h.train_acc[0] == pytest.approx(accuracy, rel=1e-12)
 
 
+def test_train_loss_is_the_mean_of_the_losses_seen_before_each_step():
+    """Without shuffling, batches X[0:4], X[4:8], X[8:10], each loss computed before its
+    step with the weights of that moment: train_loss = (4 l1 + 4 l2 + 2 l3) / 10."""
+    X, y = tiny_problem(n=10)
+    model = linear_model()
+    W, b = values(model)
+    total = 0.0
+    for sl in (slice(0, 4), slice(4, 8), slice(8, 10)):
+        n = sl.stop - sl.start
+        total += n * mean_ce(X[sl], y[sl], W, b)
+        gW, gb = ce_grads(X[sl], y[sl], W, b)
+        W, b = W - 0.3 * gW, b - 0.3 * gb
+    h = sgd_fit(model, X, y, lr=0.3, batch_size=4, shuffle=False)
+    assert h.train_loss[0] == pytest.approx(total / 10, rel=1e-12)
+    np.testing.assert_allclose(values(model)[0], W, rtol=1e-12, atol=1e-14)
+
+
 # ----------------------------------------------------------------- 4. EarlyStopping.min_delta
-@pytest.mark.parametrize("monitor,sign", [("val_loss", -1), ("val_acc", +1),
-                                          ("train_loss", -1), ("train_acc", +1)])
-def test_early_stopping_counts_only_improvements_larger_than_min_delta(monitor, sign):
-    stopper = EarlyStopping(monitor, patience=2, min_delta=0.1, restore_best=False)
+@pytest.mark.parametrize("monitor", ["val_loss", "train_loss", "val_acc", "train_acc"])
+def test_early_stopping_counts_only_improvements_larger_than_min_delta(monitor):
+    """Gains over the best so far, with min_delta = 0.125 (binary fractions: exact):
+    epoch 1: +0.25 counts; 2: +0.0625 does not; 3: +0.1875 counts (best); 4: exactly
+    +0.125 does not (more than min_delta is needed); 5: +0.0625 does not -> the second
+    epoch without improvement, patience 2: stop. Losses must fall, accuracies rise.
+    restore_best puts back the parameters of epoch 3."""
+    loss = monitor.endswith("loss")
+    gains = [0.0, 0.25, 0.3125, 0.4375, 0.5625, 0.5]
+    stopper = EarlyStopping(monitor, patience=2, min_delta=0.125, restore_best=True)
     model = linear_model()
     stopper.on_train_begin(model)
     h = History()
-    # an improvement of 0.5 counts, of 0.05 (< min_delta) does not, of 0.2 counts again
-    steps = [0.0, 0.5, 0.55, 0.75, 0.8, 0.85]
     stops = []
-    for epoch, s in enumerate(steps):
-        getattr(h, monitor).append(1.0 + sign * s)
+    for epoch, gain in enumerate(gains):
+        getattr(h, monitor).append(1.0 - gain if loss else 0.25 + gain)
+        for p in model.parameters():
+            p.value[...] = epoch                       # the parameters of this epoch
         stops.append(stopper.on_epoch_end(epoch, h, model))
-    assert [stopper.best_epoch, stops] == [3, [False, False, False, False, False, True]]
-    assert stopper.best == pytest.approx(1.0 + sign * 0.75)
+    assert stops == [False, False, False, False, False, True]
+    assert stopper.best_epoch == 3
+    assert stopper.best == (1.0 - 0.4375 if loss else 0.25 + 0.4375)
+    stopper.on_train_end(model, h)
+    assert h.best_epoch == 3
+    assert all(np.all(p.value == 3) for p in model.parameters())
+
+
+@pytest.mark.parametrize("monitor,step", [("val_loss", -0.5), ("val_acc", +0.5)])
+def test_early_stopping_without_min_delta_needs_a_strict_improvement(monitor, step):
+    """min_delta = 0: any strict improvement counts, an equal value does not; patience 1."""
+    stopper = EarlyStopping(monitor, patience=1, restore_best=False)
+    model = linear_model()
+    stopper.on_train_begin(model)
+    h = History()
+    stops = []
+    for epoch, value in enumerate([1.0, 1.0 + step, 1.0 + step]):
+        getattr(h, monitor).append(value)
+        stops.append(stopper.on_epoch_end(epoch, h, model))
+    assert stops == [False, False, True] and stopper.best_epoch == 1
 
 
 # ----------------------------------------------------------------- 5. the classifier's penalties
@@ -99,31 +209,68 @@ def test_classifier_builds_the_penalty_it_is_asked_for(l1, l2, kind):
     np.testing.assert_allclose(reg.gradient(W), l1 * np.sign(W) + l2 * W, rtol=1e-12)
 
 
+@pytest.mark.parametrize("l1,l2", [(0.0, 0.01), (0.02, 0.0), (0.02, 0.01)])
+def test_classifier_penalty_options_change_the_step_by_their_gradient(l1, l2):
+    """Through fit only: three classifiers with the same seed start from the same W0. One
+    full-batch SGD step with and without the penalty differ by exactly -lr dR/dW0 =
+    -lr (l1 sign W0 + l2 W0) on the weights, and not at all on the biases; W0 itself comes
+    from a step of lr = 1e-300, which moves nothing."""
+    X, y = tiny_problem(n=12, k=3)
+
+    def trained(lr, **penalty):
+        clf = nnlib.NeuralNetClassifier(hidden_sizes=(), optimizer="sgd", lr=lr, epochs=1,
+                                        batch_size=len(X), seed=0, dtype=np.float64,
+                                        **penalty)
+        return values(clf.fit(X, y).model_)
+
+    W0, _ = trained(1e-300)
+    W_plain, b_plain = trained(0.5)
+    W_pen, b_pen = trained(0.5, l1=l1, l2=l2)
+    np.testing.assert_allclose(W_pen - W_plain, -0.5 * (l1 * np.sign(W0) + l2 * W0),
+                               rtol=1e-9, atol=1e-15)
+    np.testing.assert_array_equal(b_pen, b_plain)
+
+
 # ----------------------------------------------------------------- 6. overlapping max-pool
-def brute_force_maxpool(x, k, s):
+def brute_force_maxpool(x, kernel, stride):
+    """Loops over every window: the max and the (row, column) of its (unique) winner."""
+    (kh, kw), (sh, sw) = kernel, stride
     n, c, h, w = x.shape
-    ho, wo = (h - k) // s + 1, (w - k) // s + 1
+    ho, wo = (h - kh) // sh + 1, (w - kw) // sw + 1
     out = np.empty((n, c, ho, wo))
     winner = {}
     for a in range(n):
         for b in range(c):
             for i in range(ho):
                 for j in range(wo):
-                    window = x[a, b, i * s:i * s + k, j * s:j * s + k]
+                    window = x[a, b, i * sh:i * sh + kh, j * sw:j * sw + kw]
                     u, v = np.unravel_index(np.argmax(window), window.shape)
                     out[a, b, i, j] = window[u, v]
-                    winner[a, b, i, j] = (i * s + u, j * s + v)
+                    winner[a, b, i, j] = (i * sh + u, j * sw + v)
     return out, winner
 
 
-@pytest.mark.parametrize("k,s", [(3, 1), (3, 2), (2, 1), (2, 2), (3, 3)])
-@pytest.mark.parametrize("reference", [False, True])
+def _pair(k):
+    return k if isinstance(k, tuple) else (k, k)
+
+
+# MaxPool2D.reference switches to its readable reference path; test both while it exists.
+POOL_PATHS = [False, True] if hasattr(MaxPool2D, "reference") else [False]
+
+
+@pytest.mark.parametrize("k,s", [(3, 1), (3, 2), (2, 1), (2, 2), (3, 3),
+                                 ((2, 3), (1, 2)), ((3, 2), (2, 1)), ((2, 3), 1)])
+@pytest.mark.parametrize("reference", POOL_PATHS)
 def test_maxpool_routes_the_gradient_to_each_windows_winner(k, s, reference, monkeypatch):
-    monkeypatch.setattr(MaxPool2D, "reference", reference)
-    rng = np.random.default_rng(k * 10 + s)
+    """Overlapping windows (stride < kernel): a pixel can win several windows and receives
+    the sum of their gradients. Non-square windows catch a kh/kw mix-up in the winner's
+    offset u * kw + v."""
+    monkeypatch.setattr(MaxPool2D, "reference", reference, raising=False)
+    kh, kw = _pair(k)
+    rng = np.random.default_rng(kh * 10 + kw)
     x = rng.permutation(2 * 3 * 7 * 8).reshape(2, 3, 7, 8).astype(np.float64)   # no ties
     pool = MaxPool2D(k, s)
-    out, winner = brute_force_maxpool(x, k, s)
+    out, winner = brute_force_maxpool(x, (kh, kw), _pair(s))
     np.testing.assert_array_equal(pool.forward(x), out)
     g = rng.standard_normal(out.shape)
     expected = np.zeros_like(x)
@@ -133,17 +280,23 @@ def test_maxpool_routes_the_gradient_to_each_windows_winner(k, s, reference, mon
 
 
 # ----------------------------------------------------------------- 7. Conv2D's fans
+@pytest.mark.parametrize("kernel", [5, (3, 5)])
 @pytest.mark.parametrize("init", ["he_normal", "he_uniform", "xavier_normal", "xavier_uniform"])
-def test_conv2d_initialises_with_the_fans_of_a_kernel(init):
-    c_in, c_out, k = 8, 64, 5
-    fan_in, fan_out = c_in * k * k, c_out * k * k
-    conv = Conv2D(c_in, c_out, k, init=init, seed=0, dtype=np.float64)
+def test_conv2d_initialises_with_the_fans_of_a_kernel(init, kernel):
+    """fan_in = C_in kh kw, fan_out = C_out kh kw (not C_in, C_out): He var 2/fan_in,
+    Xavier var 2/(fan_in + fan_out); the uniform ones bounded by sqrt(3 var)."""
+    c_in, c_out = 8, 64
+    kh, kw = _pair(kernel)
+    fan_in, fan_out = c_in * kh * kw, c_out * kh * kw
+    conv = Conv2D(c_in, c_out, kernel, init=init, seed=0, dtype=np.float64)
+    assert conv.W.value.shape == (c_out, c_in, kh, kw)
     var = {"he": 2 / fan_in, "xavier": 2 / (fan_in + fan_out)}[init.split("_")[0]]
-    # 12,800 weights: the sample std is within 2 % of the true one (a wrong fan, e.g.
-    # C_out instead of C_out k^2, is off by a factor of about 2 to 5)
+    # 7,680 or 12,800 weights: the sample std is within 2 % of the true one (seed 0; a
+    # wrong fan, e.g. C_out instead of C_out kh kw, is off by a factor of about 2 to 5)
     assert conv.W.value.std() == pytest.approx(np.sqrt(var), rel=0.02)
     if init.endswith("uniform"):
         assert np.abs(conv.W.value).max() <= np.sqrt(3 * var)
+    assert np.all(conv.b.value == 0)
 
 
 # ----------------------------------------------------------------- 8. shuffling
@@ -245,6 +398,163 @@ def test_labels_beyond_the_models_outputs_fail_before_training():
         fit(model, X, y, validation_data=(X, np.full(8, 5)), epochs=1, progress=False)
     for a, b in zip(values(model), before):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_schedules_rates_are_the_rates_of_the_steps():
+    """8 samples, batches of 4, no shuffling, 2 epochs: 4 steps at t = 0, 0.5, 1, 1.5 with
+    lr = schedule(t), each step hand-computed; history.lr holds each epoch's last rate."""
+    X, y = tiny_problem(n=8)
+
+    def schedule(t):
+        return 0.4 / (1 + 2 * t)
+
+    model = linear_model()
+    W, b = values(model)
+    for t, sl in zip([0.0, 0.5, 1.0, 1.5], [slice(0, 4), slice(4, 8)] * 2):
+        gW, gb = ce_grads(X[sl], y[sl], W, b)
+        W, b = W - schedule(t) * gW, b - schedule(t) * gb
+    h = fit(model, X, y, optimizer=SGD(model, lr=123.0), schedule=schedule, epochs=2,
+            batch_size=4, shuffle=False, progress=False)
+    np.testing.assert_allclose(values(model)[0], W, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(values(model)[1], b, rtol=1e-12, atol=1e-14)
+    assert h.lr == [schedule(0.5), schedule(1.5)]
+
+
+class EpochEndRecorder(Callback):
+    """Records, at every epoch's end, a copy of the parameters and the model's mode."""
+
+    def __init__(self):
+        self.params, self.training, self.ended = [], [], False
+
+    def on_epoch_end(self, epoch, history, model):
+        self.params.append(values(model))
+        self.training.append(model.training)
+        return False
+
+    def on_train_end(self, model, history):
+        self.ended = True
+
+
+def test_fit_records_the_validation_metrics_of_every_epoch_in_eval_mode():
+    """val_loss and val_acc of epoch e are those of the parameters at the end of epoch e,
+    computed in evaluation mode (dropout off): relu(X W1 + b1) W2 + b2, by hand."""
+    X, y = tiny_problem(n=16, k=3)
+    X_val, y_val = tiny_problem(n=7, k=3, seed=1)
+    model = nnlib.build_mlp(3, [5], 3, dropout=0.5, seed=0, dtype=np.float64)
+    rec = EpochEndRecorder()
+    h = fit(model, X, y, optimizer="sgd", lr=0.5, epochs=3, batch_size=4, seed=0,
+            validation_data=(X_val, y_val), callbacks=[rec], progress=False)
+    assert h.epoch == [0, 1, 2] and rec.training == [True] * 3 and rec.ended
+    for e, (W1, b1, W2, b2) in enumerate(rec.params):
+        Z = np.maximum(X_val @ W1 + b1, 0) @ W2 + b2
+        loss = -log_softmax(Z)[np.arange(len(y_val)), y_val].mean()
+        assert h.val_loss[e] == pytest.approx(loss, rel=1e-12)
+        assert h.val_acc[e] == np.mean(Z.argmax(axis=1) == y_val)
+    assert len({round(v, 12) for v in h.val_loss}) == 3          # the weights did move
+
+
+def test_without_validation_data_the_validation_metrics_are_none():
+    X, y = tiny_problem()
+    h = fit(linear_model(), X, y, epochs=2, progress=False)
+    assert h.val_loss == [None, None] and h.val_acc == [None, None]
+
+
+@pytest.mark.parametrize("make", [lambda model, other: SGD(other),
+                                  lambda model, other: SGD(model.parameters()[:1])])
+def test_an_optimizer_of_other_parameters_is_refused(make):
+    """An optimizer made for another model (or for part of this one) would step the wrong
+    weights while this model stays as it is: fit refuses it before any work."""
+    X, y = tiny_problem()
+    model, other = linear_model(), linear_model(seed=1)
+    before, other_before = values(model), values(other)
+    with pytest.raises(ValueError, match="optimizer was created for other parameters"):
+        fit(model, X, y, optimizer=make(model, other), epochs=1, progress=False)
+    for a, b in zip(values(model) + values(other), before + other_before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_lr_overrides_the_rate_of_an_optimizer_instance():
+    X, y = tiny_problem(n=6)
+    model = linear_model()
+    W0, b0 = values(model)
+    opt = SGD(model, lr=0.1)
+    h = fit(model, X, y, optimizer=opt, lr=0.5, epochs=1, batch_size=6, progress=False)
+    gW, _ = ce_grads(X, y, W0, b0)
+    np.testing.assert_allclose(values(model)[0], W0 - 0.5 * gW, rtol=1e-12, atol=1e-14)
+    assert opt.lr == 0.5 and h.lr == [0.5]
+
+
+def test_the_named_momentum_optimizer_uses_momentum_0_9():
+    """optimizer="momentum": v <- 0.9 v + g, W <- W - lr v (two full-batch steps)."""
+    X, y = tiny_problem(n=6)
+    model = linear_model()
+    W, b = values(model)
+    vW, vb = np.zeros_like(W), np.zeros_like(b)
+    for _ in range(2):
+        gW, gb = ce_grads(X, y, W, b)
+        vW, vb = 0.9 * vW + gW, 0.9 * vb + gb
+        W, b = W - 0.2 * vW, b - 0.2 * vb
+    fit(model, X, y, optimizer="momentum", lr=0.2, epochs=2, batch_size=6, progress=False)
+    np.testing.assert_allclose(values(model)[0], W, rtol=1e-12, atol=1e-14)
+
+
+def test_a_continued_history_numbers_the_epochs_on_and_so_does_the_schedule():
+    X, y = tiny_problem(n=8)
+    seen = []
+
+    def schedule(t):
+        seen.append(t)
+        return 0.1
+
+    model = linear_model()
+    h = fit(model, X, y, optimizer="sgd", epochs=2, batch_size=8, progress=False)
+    h2 = fit(model, X, y, optimizer="sgd", schedule=schedule, epochs=3, batch_size=8,
+             history=h, progress=False)
+    assert h2 is h and h.epoch == [0, 1, 2, 3, 4] and len(h.train_loss) == 5
+    assert seen == [2.0, 3.0, 4.0]
+
+
+def test_a_callback_that_returns_true_stops_training_after_that_epoch():
+    class StopAtOne(EpochEndRecorder):
+        def on_epoch_end(self, epoch, history, model):
+            super().on_epoch_end(epoch, history, model)
+            return epoch == 1
+
+    X, y = tiny_problem()
+    rec, stop = EpochEndRecorder(), StopAtOne()
+    h = fit(linear_model(), X, y, epochs=10, callbacks=[rec, stop], progress=False)
+    assert h.epoch == [0, 1] and h.stopped_epoch == 1
+    assert len(rec.params) == 2 and rec.ended and stop.ended       # every callback, every epoch
+
+
+def test_augment_is_applied_to_the_training_batches_of_every_epoch_only():
+    """augment(X, rng) is called once per epoch with fit's seeded generator; the model
+    trains on its output; validation data is never augmented (eval-mode forward passes
+    are not recorded by Recorder, training ones are)."""
+    X = np.column_stack([np.arange(8.0), np.zeros(8)])
+    y = np.arange(8) % 2
+    calls = []
+
+    def augment(X, rng):
+        calls.append(rng.integers(1 << 30))
+        return X + 100 * len(calls)
+
+    def run():
+        rec = Recorder()
+        model = nnlib.Sequential(rec, nnlib.Dense(2, 2, seed=0, dtype=np.float64))
+        h = fit(model, X, y, optimizer="sgd", lr=1e-300, epochs=2, batch_size=8, seed=3,
+                augment=augment, validation_data=(X, y), progress=False)
+        return rec, h
+
+    rec, h = run()
+    assert len(calls) == 2
+    assert sorted(rec.seen[0]) == list(range(100, 108))
+    assert sorted(rec.seen[1]) == list(range(200, 208))
+    first = list(calls)
+    run()
+    assert calls[2:] == first                                     # the seed decides the rng
+    model = nnlib.Sequential(nnlib.Dense(2, 2, seed=0, dtype=np.float64))
+    assert h.val_loss[-1] == pytest.approx(nnlib.evaluate(model, X, y)[0], rel=1e-12)
 
 
 # ----------------------------------------------------------------- gaps found by tools/mutate.py
