@@ -208,3 +208,90 @@ def test_im2col_checks_the_padded_size():
     assert im2col(x, 6, padding=1).shape == (36, 1)            # 6 = 4 + 2 * 1 fits
     with pytest.raises(ValueError):
         im2col(x, 7, padding=1)                                # 7 > 6 does not
+
+
+# ------------------------------------------------------------------- third round of survivors
+@pytest.mark.parametrize("shape,kernel,padding,words", [
+    ((1, 1, 8, 4), (3, 5), 0, r"3x5 kernel is larger than the padded input 8x4"),
+    ((1, 1, 8, 4), (3, 7), 1, r"3x7 kernel is larger than the padded input 10x6"),
+    ((1, 1, 4, 8), (7, 3), 1, r"7x3 kernel is larger than the padded input 6x10"),
+])
+def test_im2col_names_a_kernel_larger_than_the_padded_input_in_either_direction(
+        shape, kernel, padding, words):
+    with pytest.raises(ValueError, match=words):
+        im2col(np.zeros(shape), kernel, padding=padding)
+    # one pixel less in the other direction is fine: the check is per direction
+    im2col(np.zeros(shape), (min(kernel[0], shape[2]), min(kernel[1], shape[3])),
+           padding=padding)
+
+
+def test_flatten_and_reshape_take_nested_lists_and_refuse_non_positive_shapes():
+    out = nnlib.Flatten().forward([[[1, 2], [3, 4]]])
+    assert isinstance(out, np.ndarray) and out.shape == (1, 4) and out.dtype.kind == "f"
+    np.testing.assert_array_equal(nnlib.Reshape((2, 2)).forward([[1.0, 2.0, 3.0, 4.0]]),
+                                  [[[1.0, 2.0], [3.0, 4.0]]])
+    for shape in [(0, 3), (2, -1)]:
+        with pytest.raises(ValueError, match="shape entries"):
+            nnlib.Reshape(shape)
+
+
+def test_build_cnn_checks_every_channels_entry():
+    with pytest.raises(ValueError, match=r"channels\[i\]"):
+        build_cnn(input_shape=(1, 8, 8), channels=(4, 0), seed=0)
+
+
+@pytest.mark.parametrize("input_shape", [(1, 2, 2), (1, 2, 6), (1, 6, 2)])
+def test_build_cnn_accepts_images_down_to_2x2_for_one_block(input_shape):
+    model = build_cnn(input_shape=input_shape, channels=(3,), hidden=5, seed=0)
+    out = model.forward(np.zeros((4, int(np.prod(input_shape)))))
+    assert out.shape == (4, 10)
+
+
+@pytest.mark.parametrize("kernel_size", [3, 5, 7])
+def test_build_cnn_pads_to_keep_the_size(kernel_size):
+    model = build_cnn(input_shape=(1, 8, 8), channels=(2, 3), kernel_size=kernel_size,
+                      hidden=4, seed=0)
+    convs = [layer for layer in model.layers if isinstance(layer, nnlib.Conv2D)]
+    assert [c.padding for c in convs] == [(kernel_size // 2,) * 2] * 2
+    assert model.forward(np.zeros((2, 64))).shape == (2, 10)
+
+
+def test_optimizer_state_is_flushed_only_every_flush_period():
+    p = nnlib.Parameter(np.ones(3, np.float32), "W")
+    opt = Adam([p], lr=0.1)
+    every = opt._flush_every["m"]
+    assert every > 2
+    opt.step()                                   # zero gradient: m decays by beta1 a step
+    state = opt.groups[0].state
+    state.m[...] = 1e-30                         # below the flushing threshold, still normal
+    opt.step()                                   # t = 2: no flush yet
+    np.testing.assert_allclose(state.m, 0.9e-30, rtol=1e-6)
+    for _ in range(every - 2):                   # t = every: flushed
+        opt.step()
+    assert np.all(state.m == 0)
+
+
+def test_fit_takes_callbacks_from_a_generator():
+    calls = []
+
+    class Count(Callback):
+        def on_epoch_end(self, epoch, history, model):
+            calls.append(epoch)
+            return False
+
+    X = np.random.default_rng(0).standard_normal((20, 3)).astype(np.float32)
+    y = np.arange(20) % 2
+    model = nnlib.build_mlp(3, [4], 2, seed=0)
+    fit(model, X, y, epochs=3, seed=0, progress=False, callbacks=(cb for cb in [Count()]))
+    assert calls == [0, 1, 2]
+
+
+def test_classifier_names_labels_unseen_in_training_five_at_most():
+    X = np.random.default_rng(0).standard_normal((20, 2))
+    y = np.arange(20) % 2
+    clf = nnlib.NeuralNetClassifier(hidden_sizes=(3,), epochs=1, seed=0)
+    y_val = np.array([0, 1, 10, 11, 12, 13, 14, 15])
+    with pytest.raises(ValueError, match=r"y_val has labels not seen in training: \[10 11 12 13 14\]$"):
+        clf.fit(X, y, X_val=X[:8], y_val=y_val)
+    clf.fit(X, y, X_val=X[:8].tolist(), y_val=y[:8].tolist())      # lists are fine
+    assert len(clf.history_.val_acc) == 1
