@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core import Module
-from .validation import as_float_array, check_number
+from .validation import as_float_array, check_grad_shape, check_number
 
 
 def _as_float(x, name: str = "x") -> np.ndarray:
@@ -23,12 +23,13 @@ def _as_float(x, name: str = "x") -> np.ndarray:
     return x
 
 
-def _forward_first(module, attr: str):
-    """The value ``backward`` needs from ``forward``, or a clear error if there is none."""
+def _forward_first(module, attr: str, grad_out):
+    """The value ``backward`` needs from ``forward`` (a clear error if there is none), and
+    ``grad_out`` as an array of its shape, the shape of the output (never broadcast)."""
     value = getattr(module, attr, None)
     if value is None:
         raise RuntimeError(f"{type(module).__name__}.backward called before forward")
-    return value
+    return value, check_grad_shape(grad_out, value.shape, type(module).__name__)
 
 
 def sigmoid(x):
@@ -74,7 +75,7 @@ class ReLU(Module):
         return np.maximum(x, 0)
 
     def backward(self, grad_out, need_input_grad=True):
-        mask = _forward_first(self, "_mask")
+        mask, grad_out = _forward_first(self, "_mask", grad_out)
         return grad_out * mask if need_input_grad else None
 
     def __repr__(self):
@@ -94,7 +95,7 @@ class LeakyReLU(Module):
         return x * self._slope
 
     def backward(self, grad_out, need_input_grad=True):
-        slope = _forward_first(self, "_slope")
+        slope, grad_out = _forward_first(self, "_slope", grad_out)
         return grad_out * slope if need_input_grad else None
 
     def __repr__(self):
@@ -110,7 +111,7 @@ class Sigmoid(Module):
         return self._y
 
     def backward(self, grad_out, need_input_grad=True):
-        y = _forward_first(self, "_y")
+        y, grad_out = _forward_first(self, "_y", grad_out)
         return grad_out * y * (1 - y) if need_input_grad else None
 
     def __repr__(self):
@@ -126,7 +127,7 @@ class Tanh(Module):
         return self._y
 
     def backward(self, grad_out, need_input_grad=True):
-        y = _forward_first(self, "_y")
+        y, grad_out = _forward_first(self, "_y", grad_out)
         return grad_out * (1 - y ** 2) if need_input_grad else None
 
     def __repr__(self):
@@ -152,7 +153,7 @@ class Softmax(Module):
     def backward(self, grad_out, need_input_grad=True):
         if not need_input_grad:
             return None
-        s = _forward_first(self, "_s")
+        s, grad_out = _forward_first(self, "_s", grad_out)
         return s * (grad_out - (grad_out * s).sum(axis=-1, keepdims=True))
 
     def __repr__(self):

@@ -20,7 +20,14 @@ from .optim import OPTIMIZERS
 from .preprocessing import train_val_split
 from .regularizers import L1, L2, ElasticNet
 from .training import EarlyStopping, fit, predict_outputs
-from .validation import as_float_array, check_choice, check_number, check_positive_int, make_rng
+from .validation import (
+    as_float_array,
+    check_bool,
+    check_choice,
+    check_number,
+    check_positive_int,
+    make_rng,
+)
 
 
 class NeuralNetClassifier:
@@ -83,9 +90,11 @@ class NeuralNetClassifier:
         return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
 
     def set_params(self, **params):
-        for k, v in params.items():
-            if k not in self.get_params():
+        known = self.get_params()
+        for k in params:                    # all names checked before any is set
+            if k not in known:
                 raise ValueError(f"unknown parameter {k!r} for NeuralNetClassifier")
+        for k, v in params.items():
             setattr(self, k, v)
         return self
 
@@ -105,6 +114,7 @@ class NeuralNetClassifier:
         check_number(self.dropout, "dropout", 0.0, 1.0, high_inclusive=False)
         check_number(self.validation_fraction, "validation_fraction", 0.0, 1.0, False, False)
         check_positive_int(self.patience, "patience", minimum=0)
+        check_bool(self.early_stopping, "early_stopping")
 
     @staticmethod
     def _check_labels(y, name, n_rows) -> np.ndarray:
@@ -214,8 +224,9 @@ class NeuralNetClassifier:
 
     def score(self, X, y) -> float:
         """Accuracy on ``(X, y)``."""
+        self._check_fitted()
+        X = as_float_array(X, "X", ndim=2)
         y = np.asarray(y)
-        pred = self.predict(X)
-        if y.shape != pred.shape:
-            raise ValueError(f"y must have shape {pred.shape}, got {y.shape}")
-        return float(np.mean(pred == y))
+        if y.shape != (X.shape[0],):                # checked before the forward pass
+            raise ValueError(f"y must have shape {(X.shape[0],)}, got {y.shape}")
+        return float(np.mean(self.predict(X) == y))

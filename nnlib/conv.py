@@ -68,6 +68,12 @@ def _pair(value, name: str, minimum: int) -> tuple[int, int]:
 
 def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
     r"""Output length along one axis: :math:`\lfloor (\text{size} + 2p - k)/s \rfloor + 1`."""
+    size, kernel = check_positive_int(size, "size"), check_positive_int(kernel, "kernel")
+    stride = check_positive_int(stride, "stride")
+    padding = check_positive_int(padding, "padding", minimum=0)
+    if kernel > size + 2 * padding:
+        raise ValueError(f"kernel {kernel} is larger than the padded input {size + 2 * padding} "
+                         f"(size {size}, padding {padding})")
     return (size + 2 * padding - kernel) // stride + 1
 
 
@@ -134,6 +140,7 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0) -> np.ndarray:
     :func:`_pad_batch_last`); NumPy treats it like any other array.
     """
     n, c, h, w = (int(s) for s in x_shape)
+    cols = np.asarray(cols)
     kh, kw = _pair(kernel_size, "kernel_size", 1)
     sh, sw = _pair(stride, "stride", 1)
     ph, pw = _pair(padding, "padding", 0)
@@ -229,8 +236,8 @@ class Conv2D(Module):
     def forward(self, x):
         x = _check_images(x, "x", self.in_channels, "Conv2D")
         n = x.shape[0]
-        _, ho, wo = self.output_shape(x.shape)
         cols = im2col(x, self.kernel_size, self.stride, self.padding)  # (C*kh*kw, Ho*Wo*N)
+        _, ho, wo = self.output_shape(x.shape)
         w_mat = self.W.value.reshape(self.out_channels, -1)            # (C_out, C*kh*kw)
         z = w_mat @ cols                                               # (C_out, Ho*Wo*N)
         z += self.b.value[:, None]
@@ -490,6 +497,10 @@ class Reshape(Module):
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
         if not need_input_grad:
             return None
+        grad_out = np.asarray(grad_out)
+        expected = (self._in_shape[0], *self.shape)
+        if grad_out.shape != expected:
+            raise ValueError(f"grad_out must have shape {expected}, got {grad_out.shape}")
         return grad_out.reshape(self._in_shape)
 
     def __repr__(self):
@@ -553,9 +564,15 @@ def build_cnn(input_shape=(1, 28, 28), channels=(16, 32), n_out: int = 10,
     from .activations import ReLU
     from .layers import Dense, Dropout
 
+    if not isinstance(input_shape, (tuple, list)):
+        raise TypeError(f"input_shape must be a tuple (channels, height, width), got "
+                        f"{input_shape!r}")
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (channels, height, width), got {input_shape!r}")
     c, h, w = (check_positive_int(s, "input_shape entries") for s in input_shape)
+    if not isinstance(channels, (tuple, list)):
+        raise TypeError(f"channels must be a sequence of int (one per conv block), got "
+                        f"{channels!r}")
     channels = [check_positive_int(ch, "channels[i]") for ch in channels]
     hidden = check_positive_int(hidden, "hidden")
     n_out = check_positive_int(n_out, "n_out")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validation import check_float_dtype
+
 
 class Parameter:
     """A trainable array and the gradient of the loss with respect to it.
@@ -130,6 +132,7 @@ class Module:
 
     def astype(self, dtype) -> Module:
         """Convert every parameter (and its gradient) to ``dtype``, e.g. ``np.float64``."""
+        check_float_dtype(dtype)
         for p in self.parameters():
             p.value = p.value.astype(dtype)
             p.grad = np.zeros_like(p.value)
@@ -152,6 +155,12 @@ class Sequential(Module):
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
                 raise TypeError(f"layer {i} must be an nnlib Module, got {type(layer).__name__}")
+            first = next(j for j, other in enumerate(layers) if other is layer)
+            if first < i:
+                raise ValueError(
+                    f"layer {i} is the same object as layer {first}: its second forward pass "
+                    "would overwrite what the backward pass of the first needs; create one "
+                    "layer per position, e.g. ReLU() twice")
         self.layers = list(layers)
 
     def forward(self, x):

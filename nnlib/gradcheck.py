@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .validation import make_rng
+from .validation import check_number, make_rng
 
 
 def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
@@ -33,6 +33,12 @@ def numerical_gradient(f, x: np.ndarray, eps: float = 1e-6) -> np.ndarray:
     ``x`` is perturbed **in place**, one entry at a time, and restored exactly; ``f``
     must read ``x`` (for example a closure over a parameter's ``value``).
     """
+    if not callable(f):
+        raise TypeError(f"f must be callable: f() -> float, got {f!r}")
+    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        got = f"dtype {x.dtype}" if isinstance(x, np.ndarray) else type(x).__name__
+        raise TypeError(f"x must be a float ndarray (it is perturbed in place), got {got}")
+    eps = check_number(eps, "eps", 0.0, None, low_inclusive=False)
     grad = np.zeros_like(x, dtype=np.float64)
     flat = x.reshape(-1)            # a view: writing to it writes to x
     if not np.shares_memory(flat, x):
@@ -106,6 +112,10 @@ def check_module(module, x, eps: float = 1e-6, tol: float = 1e-7, seed=0,
         ``result.passed`` is True when every relative error is below ``tol``. A backward
         pass that returns a gradient of the wrong shape fails with a note in ``problems``.
     """
+    from .core import Module
+
+    if not isinstance(module, Module):
+        raise TypeError(f"module must be an nnlib Module, got {type(module).__name__}")
     x = np.array(x, dtype=np.float64)          # our own copy, perturbed in place
     out = module.forward(x)
     R = make_rng(seed).standard_normal(out.shape)
@@ -140,6 +150,10 @@ def check_module(module, x, eps: float = 1e-6, tol: float = 1e-7, seed=0,
 
 def check_loss(loss, output, target, eps: float = 1e-6, tol: float = 1e-7) -> GradCheckResult:
     """Check ``loss.backward()`` against centred differences of ``loss.forward(output, target)``."""
+    from .losses import Loss
+
+    if not isinstance(loss, Loss):
+        raise TypeError(f"loss must be an nnlib Loss, got {type(loss).__name__}")
     z = np.array(output, dtype=np.float64)
     loss.forward(z, target)
     analytic = loss.backward()

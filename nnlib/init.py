@@ -21,29 +21,40 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import check_choice, check_positive_int, make_rng
+from .validation import check_choice, check_float_dtype, check_positive_int, make_rng
+
+
+def _check_arguments(n_in, n_out, dtype) -> None:
+    """The fans are positive integers, the dtype a floating-point type."""
+    check_positive_int(n_in, "n_in")
+    check_positive_int(n_out, "n_out")
+    check_float_dtype(dtype)
 
 
 def he_normal(n_in, n_out, rng=None, dtype=np.float32, shape=None):
     """He et al. (2015): ``W ~ N(0, 2 / n_in)``, shape ``(n_in, n_out)`` (or ``shape``)."""
+    _check_arguments(n_in, n_out, dtype)
     rng = make_rng(rng)
     return (rng.standard_normal(shape or (n_in, n_out)) * np.sqrt(2.0 / n_in)).astype(dtype)
 
 
 def he_uniform(n_in, n_out, rng=None, dtype=np.float32, shape=None):
     """He et al. (2015), uniform: ``W ~ U(-a, a)`` with ``a = sqrt(6 / n_in)``."""
+    _check_arguments(n_in, n_out, dtype)
     a = np.sqrt(6.0 / n_in)
     return make_rng(rng).uniform(-a, a, shape or (n_in, n_out)).astype(dtype)
 
 
 def xavier_normal(n_in, n_out, rng=None, dtype=np.float32, shape=None):
     """Glorot & Bengio (2010): ``W ~ N(0, 2 / (n_in + n_out))``."""
+    _check_arguments(n_in, n_out, dtype)
     std = np.sqrt(2.0 / (n_in + n_out))
     return (make_rng(rng).standard_normal(shape or (n_in, n_out)) * std).astype(dtype)
 
 
 def xavier_uniform(n_in, n_out, rng=None, dtype=np.float32, shape=None):
     """Glorot & Bengio (2010), uniform: ``a = sqrt(6 / (n_in + n_out))``."""
+    _check_arguments(n_in, n_out, dtype)
     a = np.sqrt(6.0 / (n_in + n_out))
     return make_rng(rng).uniform(-a, a, shape or (n_in, n_out)).astype(dtype)
 
@@ -75,6 +86,7 @@ def initialize(name, n_in, n_out, rng=None, dtype=np.float32, shape=None):
     check_choice(name, "init", INITIALIZERS)
     check_positive_int(n_in, "n_in")
     check_positive_int(n_out, "n_out")
+    check_float_dtype(dtype)
     if shape is not None:
         shape = tuple(check_positive_int(s, "shape[i]") for s in shape)
     return INITIALIZERS[name](n_in, n_out, rng=rng, dtype=dtype, shape=shape)

@@ -34,6 +34,13 @@ def _arrays(model: Module) -> dict:
     return arrays
 
 
+def _as_path(path) -> str:
+    """``path`` as a str; a clear ``TypeError`` for None, a number, bytes..."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (str or os.PathLike), got {path!r}")
+    return os.fspath(path)
+
+
 def save_parameters(model: Module, path) -> None:
     """Write the parameters and state of ``model`` to ``path``, exactly that path.
 
@@ -43,7 +50,7 @@ def save_parameters(model: Module, path) -> None:
     here ``path`` is the file written, whatever its suffix.
     """
     arrays = _arrays(model)
-    path = os.fspath(path)
+    path = _as_path(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise FileNotFoundError(f"cannot save to {path}: the folder {folder} does not exist")
@@ -68,7 +75,7 @@ def load_parameters(model: Module, path) -> Module:
     so a file cannot run code.
     """
     expected = _arrays(model)
-    path = os.fspath(path)
+    path = _as_path(path)
     try:
         data = np.load(path, allow_pickle=False)
         if not isinstance(data, np.lib.npyio.NpzFile):

@@ -9,7 +9,14 @@ import numpy as np
 
 from .core import Module, Parameter
 from .init import initialize
-from .validation import as_float_array, check_number, check_positive_int, make_rng
+from .validation import (
+    as_float_array,
+    check_float_dtype,
+    check_grad_shape,
+    check_number,
+    check_positive_int,
+    make_rng,
+)
 
 
 class Dense(Module):
@@ -42,9 +49,7 @@ class Dense(Module):
         self.n_in = check_positive_int(n_in, "n_in")
         self.n_out = check_positive_int(n_out, "n_out")
         self.init = init
-        if not (isinstance(dtype, (type, np.dtype, str)) and np.dtype(dtype).kind == "f"):
-            raise TypeError(f"dtype must be a floating-point type (np.float32 or np.float64), "
-                            f"got {dtype!r}")
+        check_float_dtype(dtype)
         self.W = Parameter(initialize(init, n_in, n_out, rng=make_rng(seed), dtype=dtype), "W")
         self.b = Parameter(np.zeros(n_out, dtype=dtype), "b")
         self._X = None
@@ -62,7 +67,7 @@ class Dense(Module):
     def backward(self, grad_out, need_input_grad: bool = True):
         if self._X is None:
             raise RuntimeError("Dense.backward called before forward")
-        G = grad_out
+        G = np.asarray(grad_out)
         if G.shape != (self._X.shape[0], self.n_out):
             raise ValueError(f"grad_out must have shape {(self._X.shape[0], self.n_out)}, "
                              f"got {G.shape}")
@@ -118,9 +123,10 @@ class Dropout(Module):
     def backward(self, grad_out, need_input_grad: bool = True):
         if not need_input_grad:
             return None
+        if self._x_shape is None:
+            raise RuntimeError("Dropout.backward called before forward")
+        grad_out = check_grad_shape(grad_out, self._x_shape, "Dropout")
         if self._mask is None:            # eval mode or p == 0: identity
-            if self._x_shape is None:
-                raise RuntimeError("Dropout.backward called before forward")
             return grad_out
         return grad_out * self._mask
 

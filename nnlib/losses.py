@@ -86,7 +86,10 @@ class BinaryCrossEntropy(Loss):
         if t.size != logits.shape[0]:
             raise ValueError(f"target has {t.size} values but logits have {logits.shape[0]} rows")
         t = t.reshape(logits.shape).astype(logits.dtype, copy=False)
-        if not np.isfinite(t).all() or t.min() < 0 or t.max() > 1:
+        if not np.isfinite(t).all():
+            raise ValueError("target contains NaN or infinite values; expected class labels "
+                             "0 and 1 (or numbers in [0, 1])")
+        if t.min() < 0 or t.max() > 1:
             raise ValueError("target must be in [0, 1] (class labels 0 and 1), "
                              f"got values from {t.min()} to {t.max()}")
         z = logits
@@ -110,7 +113,10 @@ class MeanSquaredError(Loss):
 
     def forward(self, prediction, target):
         prediction = as_float_array(prediction, "prediction", ndim=(1, 2))
-        target = as_float_array(np.asarray(target, dtype=prediction.dtype), "target")
+        target = np.asarray(target)
+        if target.dtype.kind not in "iufb":
+            raise ValueError(f"target must hold numbers, got dtype {target.dtype}")
+        target = as_float_array(target.astype(prediction.dtype, copy=False), "target")
         if target.shape != prediction.shape:
             # only a column against a flat vector of the same length: (N,) and (N, 1)
             n = prediction.shape[0]

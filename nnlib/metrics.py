@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_labels
+from .validation import as_labels, check_positive_int
 
 
 def accuracy(y_true, y_pred) -> float:
@@ -26,8 +26,11 @@ def confusion_matrix(y_true, y_pred, n_classes: int | None = None) -> np.ndarray
     correct ones, so ``C.trace() / C.sum()`` is the accuracy.
     """
     y_true = as_labels(y_true, "y_true")
-    y_pred = as_labels(y_pred, "y_pred", n_samples=len(y_true))
-    k = n_classes if n_classes is not None else int(max(y_true.max(), y_pred.max())) + 1
+    y_pred = as_labels(y_pred, "y_pred")
+    if len(y_pred) != len(y_true):
+        raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}")
+    k = check_positive_int(n_classes, "n_classes") if n_classes is not None \
+        else int(max(y_true.max(), y_pred.max())) + 1
     as_labels(y_true, "y_true", n_classes=k)
     as_labels(y_pred, "y_pred", n_classes=k)
     cm = np.zeros((k, k), dtype=np.int64)

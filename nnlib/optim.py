@@ -68,6 +68,8 @@ class Optimizer:
     """
 
     def __init__(self, params, lr: float, weight_decay: float = 0.0):
+        # A subclass checks its own options before calling this: flattening rebinds every
+        # p.value and p.grad (nnlib.flat), which a call that fails must not do.
         self.params = _as_parameter_list(params)
         self.lr = check_number(lr, "lr", 0.0, None, low_inclusive=False)
         self.weight_decay = check_number(weight_decay, "weight_decay", 0.0)
@@ -166,11 +168,11 @@ class SGD(Optimizer):
     def __init__(self, params, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
                  weight_decay: float = 0.0):
         """The velocity :math:`v` starts at zero. ``weight_decay`` is coupled (L2)."""
-        super().__init__(params, lr, weight_decay)
         self.momentum = check_number(momentum, "momentum", 0.0, 1.0, high_inclusive=False)
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs momentum > 0")
         self.nesterov = bool(nesterov)
+        super().__init__(params, lr, weight_decay)
         if self.momentum:
             self.add_state("velocity", decay=self.momentum)
 
@@ -196,8 +198,8 @@ class AdaGrad(Optimizer):
 
     def __init__(self, params, lr: float = 0.01, eps: float = 1e-8):
         """:math:`G` starts at zero; it only grows, so the effective rate only decays."""
-        super().__init__(params, lr)
         self.eps = check_number(eps, "eps", 0.0, None, low_inclusive=False)
+        super().__init__(params, lr)
         self.add_state("G")
 
     @property
@@ -222,9 +224,9 @@ class RMSProp(Optimizer):
 
     def __init__(self, params, lr: float = 0.001, rho: float = 0.9, eps: float = 1e-8):
         """:math:`s` starts at zero."""
-        super().__init__(params, lr)
         self.rho = check_number(rho, "rho", 0.0, 1.0, high_inclusive=False)
         self.eps = check_number(eps, "eps", 0.0, None, low_inclusive=False)
+        super().__init__(params, lr)
         self.add_state("s", decay=self.rho)
 
     @property
@@ -258,13 +260,13 @@ class Adam(Optimizer):
         ``weight_decay`` adds :math:`\lambda\theta` to :math:`g` (coupled, an L2 penalty);
         for decoupled decay use :class:`AdamW`.
         """
-        super().__init__(params, lr, weight_decay)
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
             raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
         self.beta1 = check_number(betas[0], "betas[0]", 0.0, 1.0, high_inclusive=False)
         self.beta2 = check_number(betas[1], "betas[1]", 0.0, 1.0, high_inclusive=False)
         self.eps = check_number(eps, "eps", 0.0, None, low_inclusive=False)
         self.bias_correction = bool(bias_correction)
+        super().__init__(params, lr, weight_decay)
         self.add_state("m", decay=self.beta1)
         self.add_state("v", decay=self.beta2)
 
@@ -298,8 +300,8 @@ class AdamW(Adam):
         :math:`\sqrt{\hat v}`, so weights with large gradients are barely decayed; AdamW
         decays every weight at the same rate. Biases are not decayed.
         """
-        super().__init__(params, lr, betas, eps, 0.0, bias_correction)
         self.decoupled_weight_decay = check_number(weight_decay, "weight_decay", 0.0)
+        super().__init__(params, lr, betas, eps, 0.0, bias_correction)
 
     def _options(self):
         opts = super()._options()
@@ -331,13 +333,18 @@ OPTIMIZERS = {"sgd": SGD, "momentum": SGD, "nesterov": SGD, "adagrad": AdaGrad,
               "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW}
 
 
+def check_optimizer_name(name) -> str:
+    """``name`` in lower case if it names an optimizer, else a ``ValueError`` listing them."""
+    if not isinstance(name, str) or name.lower() not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)}")
+    return name.lower()
+
+
 def get_optimizer(name, params, lr=None, **options) -> Optimizer:
     """An optimizer from its name: sgd, momentum (0.9), nesterov, adagrad, rmsprop, adam, adamw."""
     if isinstance(name, Optimizer):
         return name
-    if not isinstance(name, str) or name.lower() not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {name!r}; expected one of {sorted(OPTIMIZERS)}")
-    key = name.lower()
+    key = check_optimizer_name(name)
     if key == "momentum":
         options.setdefault("momentum", 0.9)
     if key == "nesterov":

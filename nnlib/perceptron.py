@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_float_array, check_number, check_positive_int, make_rng
+from .validation import as_float_array, check_bool, check_number, check_positive_int, make_rng
 
 
 class Perceptron:
@@ -59,8 +59,10 @@ class Perceptron:
             raise ValueError(f"y must be 1-D with {X.shape[0]} labels, got shape {y.shape}")
         lr = check_number(self.lr, "lr", 0.0, None, low_inclusive=False)
         epochs = check_positive_int(self.max_epochs, "max_epochs")
-        self.classes_, t = self._encode(y)
+        shuffle = check_bool(self.shuffle, "shuffle")
+        classes, t = self._encode(y)
         rng = make_rng(self.seed)
+        self.classes_ = classes             # every check passed: the estimator changes now
         w = np.zeros(X.shape[1])
         b = 0.0
         self.history_ = [(w.copy(), b)]
@@ -69,7 +71,7 @@ class Perceptron:
         self.converged_ = False
         for _ in range(epochs):
             mistakes = 0
-            order = rng.permutation(len(X)) if self.shuffle else range(len(X))
+            order = rng.permutation(len(X)) if shuffle else range(len(X))
             for i in order:
                 if t[i] * (X[i] @ w + b) <= 0:          # misclassified (or on the boundary)
                     w += lr * t[i] * X[i]                # w <- w + eta t x

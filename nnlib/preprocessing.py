@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .validation import as_float_array, as_labels, check_number, make_rng
+from .validation import as_float_array, as_labels, check_number, check_positive_int, make_rng
 
 
 def one_hot(y, n_classes: int | None = None, dtype=np.float32) -> np.ndarray:
     """``(N,)`` integer labels to an ``(N, K)`` matrix with a single 1 per row."""
     y = as_labels(y, "y")
-    k = n_classes if n_classes is not None else int(y.max()) + 1
+    k = check_positive_int(n_classes, "n_classes") if n_classes is not None else int(y.max()) + 1
     as_labels(y, "y", n_classes=k)
     out = np.zeros((len(y), k), dtype=dtype)
     out[np.arange(len(y)), y] = 1
@@ -97,6 +97,9 @@ def train_val_split(X, y, val_fraction: float = 0.1, stratify: bool = True, seed
         raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
     if X.shape[0] < 2:
         raise ValueError("need at least 2 samples to split")
+    if stratify and y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of class labels to stratify, got shape "
+                         f"{y.shape}; pass stratify=False (or y.argmax(axis=1) for one-hot)")
     val_fraction = check_number(val_fraction, "val_fraction", 0.0, 1.0, False, False)
     rng = make_rng(seed)
     if stratify:

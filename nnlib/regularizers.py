@@ -20,6 +20,8 @@ the batch size changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 
 from .core import Module, Parameter
@@ -29,7 +31,17 @@ from .validation import check_number
 def _weights(params):
     if isinstance(params, Module):
         params = params.parameters()
-    return [p for p in params if isinstance(p, Parameter) and p.is_weight]
+    if isinstance(params, Parameter):
+        params = [params]
+    if isinstance(params, (str, bytes)) or not isinstance(params, Iterable):
+        raise TypeError(f"params must be a Module or a list of nnlib Parameters, got "
+                        f"{type(params).__name__}")
+    params = list(params)
+    for p in params:
+        if not isinstance(p, Parameter):
+            raise TypeError(f"params must be nnlib Parameters (model.parameters()), "
+                            f"got {type(p).__name__}")
+    return [p for p in params if p.is_weight]
 
 
 class Regularizer:

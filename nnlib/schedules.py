@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .validation import check_number
+from .validation import check_number, check_positive_int
 
 
 class Schedule:
@@ -20,6 +20,8 @@ class Schedule:
         raise NotImplementedError
 
     def values(self, epochs: int, steps_per_epoch: int = 1) -> list[float]:
+        epochs = check_positive_int(epochs, "epochs", minimum=0)
+        steps_per_epoch = check_positive_int(steps_per_epoch, "steps_per_epoch")
         return [self(e / steps_per_epoch) for e in range(epochs * steps_per_epoch)]
 
 
@@ -101,8 +103,11 @@ class LinearWarmup(Schedule):
         self.lr0 = check_number(lr0, "lr0", 0.0, None, low_inclusive=False)
         self.warmup_epochs = check_number(warmup_epochs, "warmup_epochs", 0.0, None,
                                           low_inclusive=False)
+        if after is not None and not callable(after):
+            raise TypeError("after must be a schedule (callable: epoch -> learning rate), "
+                            f"got {after!r}")
         self.after = after if after is not None else Constant(lr0)
-        self.delta = 1.0 / steps_per_epoch
+        self.delta = 1.0 / check_positive_int(steps_per_epoch, "steps_per_epoch")
 
     def __call__(self, epoch):
         if epoch < self.warmup_epochs:

@@ -18,18 +18,20 @@ from __future__ import annotations
 import math
 import numbers
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .core import Module
 from .losses import BinaryCrossEntropy, Loss, MeanSquaredError, SoftmaxCrossEntropy
-from .optim import Optimizer, clip_grad_norm, get_optimizer
+from .optim import Optimizer, check_optimizer_name, clip_grad_norm, get_optimizer
 from .progress import progress_bar
 from .regularizers import Regularizer
 from .validation import (
     as_float_array,
     as_labels,
+    check_bool,
     check_number,
     check_positive_int,
     finite_checks_disabled,
@@ -172,7 +174,10 @@ def predict_outputs(model: Module, X, batch_size: int = 4096) -> np.ndarray:
 
     The model's train/eval mode is restored afterwards.
     """
+    if not isinstance(model, Module):
+        raise TypeError(f"model must be an nnlib Module, got {type(model).__name__}")
     X = as_float_array(X, "X", ndim=2)
+    batch_size = check_positive_int(batch_size, "batch_size")
     was_training = model.training
     model.eval()
     try:
@@ -186,9 +191,12 @@ def evaluate(model: Module, X, y, loss_fn: Loss | None = None,
              batch_size: int = 4096) -> tuple[float, float | None]:
     """``(mean loss, accuracy)`` of ``model`` on ``(X, y)`` in evaluation mode."""
     loss_fn = loss_fn or SoftmaxCrossEntropy()
+    if not isinstance(loss_fn, Loss):
+        raise TypeError(f"loss_fn must be an nnlib Loss, got {type(loss_fn).__name__}")
+    X, y = _check_xy(X, y, _task(loss_fn))          # before the forward pass
     out = predict_outputs(model, X, batch_size)
     loss = loss_fn.forward(out, y)
-    correct = _n_correct(_task(loss_fn), out, np.asarray(y))
+    correct = _n_correct(_task(loss_fn), out, y)
     return loss, (None if correct is None else correct / len(out))
 
 
@@ -200,10 +208,18 @@ def _check_xy(X, y, task, name_x="X", name_y="y"):
         y = np.asarray(y)
         if y.dtype.kind not in "iufb":
             raise ValueError(f"{name_y} must be numeric, got dtype {y.dtype}")
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"{name_y} has {y.shape[0]} rows but {name_x} has {X.shape[0]}")
+        if y.ndim == 0 or y.shape[0] != X.shape[0]:
+            raise ValueError(f"{name_y} has {y.shape[0] if y.ndim else 'no'} rows but {name_x} "
+                             f"has {X.shape[0]}")
         if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
             raise ValueError(f"{name_y} contains NaN or infinite values")
+        if task == "binary":
+            if y.shape[1:] not in ((), (1,)):
+                raise ValueError(f"{name_y} must hold one 0/1 target per row for "
+                                 f"BinaryCrossEntropy, got shape {y.shape}")
+            if y.size and (y.min() < 0 or y.max() > 1):
+                raise ValueError(f"{name_y} must hold 0/1 targets for BinaryCrossEntropy, got "
+                                 f"values from {y.min()} to {y.max()}")
     return X, y
 
 
@@ -230,15 +246,32 @@ class _Run:
     history: History
 
 
-def _check_labels_fit_outputs(model, X, task, labelled):
-    """One row through the model (eval mode): its input size, and labels < its outputs."""
+def _check_labels_fit_outputs(model, X, loss_fn, task, labelled):
+    """One row through the model (eval mode): its input size, and the targets against its
+    outputs (labels < the number of outputs; one output for BinaryCrossEntropy; targets of
+    the outputs' shape for MeanSquaredError)."""
     was_training = model.training
     model.eval()
     try:
         with np.errstate(all="ignore"):
             out = model.forward(X[:1])
+    except Exception as exc:
+        exc.add_note("nnlib.fit: raised by the model on the first row of X (X[:1]), which fit "
+                     "passes through the model before training to check that they fit")
+        raise
     finally:
         model.train(was_training)
+    per_row = out.shape[1:]
+    if task == "binary" and per_row not in ((), (1,)):
+        raise ValueError("BinaryCrossEntropy needs one output per row (logits of shape (N,) or "
+                         f"(N, 1)); the model has {int(np.prod(per_row))} outputs per row")
+    if isinstance(loss_fn, MeanSquaredError):
+        for name, target in labelled:
+            if target.shape[1:] != per_row and {target.shape[1:], per_row} != {(), (1,)}:
+                raise ValueError(f"{name} has shape {target.shape} but the model's outputs have "
+                                 f"{int(np.prod(per_row))} values per row (shape "
+                                 f"{(target.shape[0], *per_row)}); MeanSquaredError compares "
+                                 "arrays of the same shape")
     if task != "multiclass" or out.ndim != 2:
         return
     for name, labels in labelled:
@@ -249,7 +282,7 @@ def _check_labels_fit_outputs(model, X, task, labelled):
 
 def _check_fit_arguments(model, X, y, *, loss, optimizer, lr, epochs, batch_size,
                          validation_data, regularizer, schedule, clip_norm, callbacks,
-                         shuffle, seed, history, eval_batch_size, augment) -> _Run:
+                         shuffle, seed, history, eval_batch_size, augment, progress) -> _Run:
     """Every check of :func:`fit`, before any work: a clear error, and nothing changed."""
     loss_fn = loss if loss is not None else SoftmaxCrossEntropy()
     if not isinstance(loss_fn, Loss):
@@ -280,28 +313,47 @@ def _check_fit_arguments(model, X, y, *, loss, optimizer, lr, epochs, batch_size
         raise TypeError("augment must be callable: augment(X, rng) -> augmented X")
     if not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"shuffle must be True or False, got {shuffle!r}")
+    check_bool(progress, "progress")
     if history is not None and not isinstance(history, History):
         raise TypeError(f"history must be an nnlib History (from an earlier fit), got "
                         f"{type(history).__name__}")
+    if isinstance(callbacks, Callback) or not isinstance(callbacks, Iterable):
+        single = f"; write callbacks=[{type(callbacks).__name__}(...)]" \
+            if isinstance(callbacks, Callback) else ""
+        raise TypeError(f"callbacks must be a list of nnlib Callbacks, got "
+                        f"{type(callbacks).__name__}{single}")
     callbacks = list(callbacks)
-    for cb in callbacks:
+    for i, cb in enumerate(callbacks):
         if not isinstance(cb, Callback):
             raise TypeError(f"callbacks must be nnlib Callbacks, got {type(cb).__name__}")
+        if any(cb is other for other in callbacks[:i]):
+            raise ValueError(f"callbacks lists the same Callback more than once "
+                             f"({type(cb).__name__}): it would be called twice per epoch")
+        if isinstance(cb, EarlyStopping) and cb.monitor.startswith("val_") and not validation:
+            raise ValueError(f"EarlyStopping monitors {cb.monitor!r}, which is not recorded; "
+                             "pass validation_data to fit or monitor a train_* quantity")
     params = model.parameters()
+    if lr is not None:
+        lr = check_number(lr, "lr", 0.0, None, low_inclusive=False)
     if isinstance(optimizer, Optimizer):
         if {id(p) for p in optimizer.params} != {id(p) for p in params}:
             raise ValueError("optimizer was created for other parameters than this model's; "
                              "create it with the model's parameters: Adam(model.parameters())")
+    else:
+        check_optimizer_name(optimizer)
+    rng = make_rng(seed)
+    labelled = [("y", y)] + ([("y_val", validation[1])] if validation else [])
+    _check_labels_fit_outputs(model, X, loss_fn, task, labelled)
+    # every check passed: only now is anything changed or created
+    if isinstance(optimizer, Optimizer):
         if lr is not None:
-            optimizer.lr = check_number(lr, "lr", 0.0, None, low_inclusive=False)
+            optimizer.lr = lr
         opt = optimizer
     else:
         opt = get_optimizer(optimizer, params, lr=lr)
-    labelled = [("y", y)] + ([("y_val", validation[1])] if validation else [])
-    _check_labels_fit_outputs(model, X, task, labelled)
     return _Run(model, loss_fn, task, X, y, validation, opt, batch_size, epochs,
                 eval_batch_size, regularizer, schedule, clip_norm, callbacks, augment,
-                make_rng(seed), history if history is not None else History())
+                rng, history if history is not None else History())
 
 
 def _learning_rate(schedule, t: float) -> float:
@@ -461,7 +513,8 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
                                validation_data=validation_data, regularizer=regularizer,
                                schedule=schedule, clip_norm=clip_norm, callbacks=callbacks,
                                shuffle=shuffle, seed=seed, history=history,
-                               eval_batch_size=eval_batch_size, augment=augment)
+                               eval_batch_size=eval_batch_size, augment=augment,
+                               progress=progress)
     history, n = run.history, run.X.shape[0]
     first_epoch = len(history)
     model.train()

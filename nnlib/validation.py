@@ -144,9 +144,41 @@ def check_number(value, name: str, low: float | None = None, high: float | None 
 
 def check_choice(value, name: str, choices) -> str:
     """Check that ``value`` is one of the allowed option names."""
-    if value not in choices:
+    try:
+        known = value in choices
+    except TypeError:               # an unhashable value (a list) is no option name
+        known = False
+    if not known:
         raise ValueError(f"unknown {name} {value!r}; expected one of {sorted(choices)}")
     return value
+
+
+def check_bool(value, name: str) -> bool:
+    """Check that ``value`` is True or False (``numpy.bool_`` too); ``"no"`` or ``1`` are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_float_dtype(dtype, name: str = "dtype"):
+    """Check that ``dtype`` names a floating-point type (np.float32, np.float64, "float32")."""
+    try:
+        ok = isinstance(dtype, (type, np.dtype, str)) and np.dtype(dtype).kind == "f"
+    except TypeError:               # a string that names no dtype
+        ok = False
+    if not ok:
+        raise TypeError(f"{name} must be a floating-point type (np.float32 or np.float64), "
+                        f"got {dtype!r}")
+    return dtype
+
+
+def check_grad_shape(grad_out, shape, layer: str) -> np.ndarray:
+    """``grad_out`` as an array, which must have ``shape``: that of the layer's last output."""
+    grad_out = np.asarray(grad_out)
+    if grad_out.shape != tuple(shape):
+        raise ValueError(f"grad_out must have shape {tuple(shape)}, got {grad_out.shape} "
+                         f"({layer}.backward takes the gradient of its last output)")
+    return grad_out
 
 
 def make_rng(seed) -> np.random.Generator:
