@@ -179,8 +179,13 @@ def _clear(cell) -> None:
         cell.execution_count = None
 
 
-def make_student_notebook(nb, where: str = "notebook") -> nbformat.NotebookNode:
-    """The student edition of one chapter notebook (a new notebook; ``nb`` is unchanged)."""
+def make_student_notebook(nb, where: str = "notebook", note: str | None = STUDENT_NOTE
+                          ) -> nbformat.NotebookNode:
+    """The student edition of one chapter notebook (a new notebook; ``nb`` is unchanged).
+
+    ``note`` is the markdown cell inserted after the title when the chapter has exercises;
+    ``None`` inserts none (the learner edition writes its own note).
+    """
     nb = copy.deepcopy(nb)
     stub_of = {}
     for info in exercises_of(nb, where):
@@ -206,8 +211,8 @@ def make_student_notebook(nb, where: str = "notebook") -> nbformat.NotebookNode:
     if state.gated:
         raise SolutionCellError(f"{where}: a {{solution-start}} without {{solution-end}}")
     title_at = next((k for k, c in enumerate(cells) if c.cell_type == "markdown"), None)
-    if stub_of and title_at is not None:
-        cells.insert(title_at + 1, nbformat.v4.new_markdown_cell(STUDENT_NOTE))
+    if stub_of and title_at is not None and note is not None:
+        cells.insert(title_at + 1, nbformat.v4.new_markdown_cell(note))
     nb.cells = cells
     nb.metadata.pop("widgets", None)
     nb.metadata["nnlib"] = {"edition": "student"}
