@@ -7,13 +7,15 @@ STAMP := $(VENV)/.installed-stamp
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv book test unit notebooks lint browser bench student grade clean
+.PHONY: help venv book test unit notebooks lint browser bench student learner learner-check grade clean
 
 help:
 	@echo "make book   - build the HTML book into _build/html (warnings are errors)"
 	@echo "make test   - lint, unit tests, book build, notebook tests (nbval), browser check"
 	@echo "make bench  - print the speed benchmarks"
 	@echo "make student- write the student edition of the notebooks into student/"
+	@echo "make learner- write the learner edition (plain Jupyter, no solutions) into learner/"
+	@echo "make learner-check - run every learner notebook: stubs 'Not solved yet', solutions 'Correct'"
 	@echo "make grade SUBMISSIONS=dir - run submitted notebooks, write grades.csv"
 
 venv: $(STAMP)
@@ -62,6 +64,18 @@ bench: venv
 # book/instructors.md.
 student: venv
 	$(BIN)/python -m nnlib.course.instructor student --out student
+
+# The learner edition, committed in learner/: the student edition with its MyST converted to
+# plain Jupyter Markdown (nnlib/course/instructor/learner.py); launch buttons open it.
+# tests/test_learner_edition.py fails when learner/ is stale.
+learner: venv
+	$(BIN)/python -m nnlib.course.instructor learner --out learner
+
+# Each learner notebook run once in a fresh kernel (plain nbclient): every exercise check says
+# "Not solved yet" on the stub, then "Correct" with the book's solution; nothing else raises.
+learner-check: venv
+	NNLIB_LEARNER_CHECK=1 $(NOTEBOOK_ENV) $(BIN)/python -m pytest tests/test_learner_edition.py \
+		-k runs_stub -p no:cacheprovider
 
 # Grade a folder of submitted notebooks (STUDENT.ipynb files or STUDENT/ folders): each runs
 # in a fresh kernel with TIMEOUT seconds; one row per student, one column per exercise.

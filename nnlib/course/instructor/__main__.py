@@ -1,6 +1,7 @@
 """Command line for instructors.
 
     python -m nnlib.course.instructor student [--out student/]
+    python -m nnlib.course.instructor learner [--out learner/]
     python -m nnlib.course.instructor grade SUBMISSIONS_DIR --out grades.csv [--timeout 600]
     python -m nnlib.course.instructor list
 
@@ -40,6 +41,17 @@ def _student(args) -> int:
     print(summary(written))
     print(f"student edition of {len(written)} chapter(s) in {args.out}/ "
           f"(see {Path(args.out) / 'README.md'})")
+    return 0
+
+
+def _learner(args) -> int:
+    from .learner import write_learner_edition
+    try:
+        written = write_learner_edition(args.book, args.out)
+    except (SolutionCellError, KeyError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"learner edition of {len(written)} chapter(s) in {args.out}/")
     return 0
 
 
@@ -88,6 +100,12 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=Path("student"),
                    help="output folder (default: student)")
     p.set_defaults(run=_student)
+
+    p = sub.add_parser("learner", help="write the learner edition (plain Jupyter Markdown, "
+                       "no solutions) of every chapter notebook")
+    p.add_argument("--out", type=Path, default=Path("learner"),
+                   help="output folder (default: learner)")
+    p.set_defaults(run=_learner)
 
     p = sub.add_parser("grade", help="run submitted notebooks and write a pass/fail CSV")
     p.add_argument("submissions", type=Path,
