@@ -150,11 +150,12 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0) -> np.ndarray:
         raise ValueError(f"cols must have shape {(c * kh * kw, ho * wo * n)} for images "
                          f"{(n, c, h, w)}, got {cols.shape}")
     blocks = cols.reshape(c, kh, kw, ho, wo, n)
-    dxp = np.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
+    hp, wp = h + 2 * ph, w + 2 * pw   # the padded size
+    dxp = np.zeros((c, hp, wp, n), dtype=cols.dtype)
     for u in range(kh):               # one (C, Ho, Wo, N) block per kernel offset (u, v)
         for v in range(kw):
             dxp[:, u:u + sh * ho:sh, v:v + sw * wo:sw] += blocks[:, u, v]
-    return dxp[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
+    return dxp[:, ph:hp - ph, pw:wp - pw].transpose(3, 0, 1, 2)    # the padding cut off
 
 
 # --------------------------------------------------------------------------- Conv2D
@@ -414,21 +415,21 @@ class MaxPool2D(Module):
         # accumulation. The winner is the first offset (row-major) where x equals the max.
         dx[:, :, ho * kh:] = 0                       # rows and columns left out
         dx[:, :, :, wo * kw:] = 0
+        offsets = [(u, v) for u in range(kh) for v in range(kw)]
+
+        def at(u, v):                                # offset (u, v) of every window
+            return (slice(None), slice(None), slice(u, u + kh * ho, kh),
+                    slice(v, v + kw * wo, kw))
+
         undecided = None                             # windows without a winner yet
-        for u in range(kh):
-            for v in range(kw):
-                at = (slice(None), slice(None), slice(u, u + kh * ho, kh),
-                      slice(v, v + kw * wo, kw))
-                last = u == kh - 1 and v == kw - 1
-                if last and undecided is not None:
-                    wins = undecided
-                else:
-                    wins = x[at] == out
-                    if undecided is not None:
-                        wins &= undecided
-                np.multiply(grad_out, wins, out=dx[at])
-                if not last:
-                    undecided = ~wins if undecided is None else undecided & ~wins
+        for u, v in offsets[:-1]:
+            wins = x[at(u, v)] == out
+            if undecided is not None:
+                wins &= undecided
+            np.multiply(grad_out, wins, out=dx[at(u, v)])
+            undecided = ~wins if undecided is None else undecided & ~wins
+        # The last offset wins every window still undecided: no comparison needed.
+        np.multiply(grad_out, True if undecided is None else undecided, out=dx[at(*offsets[-1])])
         return dx
 
     def __repr__(self):

@@ -148,7 +148,7 @@ class EarlyStopping(Callback):
 
     def on_train_end(self, model, history):
         history.best_epoch = self.best_epoch
-        if self.restore_best and self._best_params is not None:
+        if self._best_params is not None:        # kept only when restore_best
             for p, best in zip(model.parameters(), self._best_params):
                 p.value[...] = best
 
@@ -162,6 +162,8 @@ def _task(loss_fn: Loss) -> str:
 
 
 def _n_correct(task, out, y) -> int | None:
+    """How many rows the outputs classify correctly; a binary target (0/1, or soft in
+    [0, 1]) counts as class 1 when it is above 0.5, a logit when it is above 0."""
     if task == "multiclass":
         return int((out.argmax(axis=1) == y).sum())
     if task == "binary":
@@ -394,12 +396,18 @@ def train_epoch(run: _Run, X: np.ndarray, order: np.ndarray, epoch: int) -> tupl
         correct = _n_correct(run.task, out, yb)
         if correct is not None:
             total_correct += correct
-    final = _loss_after_last_step(model, loss_fn, xb, yb)
-    if not final <= 1e3 * max(total_loss / n, 1.0):        # also catches NaN
-        raise TrainingDiverged(f"the loss on the last batch became {final:.3g} after the last "
-                               f"step of epoch {epoch} (the epoch's mean was "
-                               f"{total_loss / n:.3g}), with learning rate {opt.lr:g}")
+    _check_last_step(_loss_after_last_step(model, loss_fn, xb, yb), total_loss / n, epoch,
+                     opt.lr)
     return total_loss / n, (total_correct / n if run.task != "regression" else None)
+
+
+def _check_last_step(final: float, mean: float, epoch: int, lr: float) -> None:
+    """Raise :class:`TrainingDiverged` if the last batch's loss after the last step is
+    more than 1000 times the epoch's mean loss (or 1000, when the mean is below 1), or NaN."""
+    if not final <= 1e3 * max(mean, 1.0):        # also catches NaN
+        raise TrainingDiverged(f"the loss on the last batch became {final:.3g} after the last "
+                               f"step of epoch {epoch} (the epoch's mean was {mean:.3g}), "
+                               f"with learning rate {lr:g}")
 
 
 def _loss_after_last_step(model, loss_fn, xb, yb) -> float:

@@ -636,13 +636,162 @@ def test_conv_and_pool_windows_as_large_as_the_input():
     (dict(optimizer="adamm"), "optimizer"), (dict(l2=-1.0), "l2"), (dict(l1=-1.0), "l1"),
     (dict(dropout=1.0), "dropout"), (dict(validation_fraction=1.0), "validation_fraction"),
     (dict(validation_fraction=0.0), "validation_fraction"), (dict(patience=-1), "patience"),
+    (dict(activation="relu6"), "activation"), (dict(lr=0.0), "lr"), (dict(epochs=0), "epochs"),
+    (dict(batch_size=0), "batch_size"), (dict(early_stopping="yes"), "early_stopping"),
 ])
-def test_classifier_rejects_bad_settings_before_training(params, words):
+@pytest.mark.parametrize("bad_data", [False, True])
+def test_classifier_rejects_bad_settings_before_training(params, words, bad_data):
+    # Like scikit-learn, the settings are checked first, before the data: with bad data too,
+    # the error is about the setting (a check left to the layers would come too late).
     X, y = tiny_problem(n=20)
-    clf = nnlib.NeuralNetClassifier(hidden_sizes=(3,), epochs=1, **params)
-    with pytest.raises(ValueError, match=words):
+    if bad_data:
+        X[0, 0] = np.nan
+    clf = nnlib.NeuralNetClassifier(**{"hidden_sizes": (3,), "epochs": 1, **params})
+    with pytest.raises((TypeError if words == "early_stopping" else ValueError), match=words):
         clf.fit(X, y)
     assert not hasattr(clf, "model_")
+
+
+def test_classifier_score_takes_lists_like_predict():
+    X, y = tiny_problem(n=20)
+    clf = nnlib.NeuralNetClassifier(hidden_sizes=(3,), epochs=2, seed=0).fit(X, y)
+    assert clf.score(X.tolist(), y.tolist()) == clf.score(X, y) == np.mean(clf.predict(X) == y)
+
+
+@pytest.mark.parametrize("args,error,words", [
+    ((2.5, 1), TypeError, "size must be an integer"), ((0, 1), ValueError, "size"),
+    ((4, 0), ValueError, "kernel"), ((4, 1.0), TypeError, "kernel must be an integer"),
+    ((True, 1), TypeError, "size must be an integer")])
+def test_conv_output_size_refuses_sizes_that_are_not_positive_integers(args, error, words):
+    with pytest.raises(error, match=words):
+        nnlib.conv.conv_output_size(*args)
+
+
+def test_im2col_names_a_bad_kernel_size():
+    x = np.zeros((1, 1, 4, 4))
+    with pytest.raises(ValueError, match="kernel_size must be a positive integer"):
+        nnlib.conv.im2col(x, 0)
+    with pytest.raises(ValueError, match="kernel_size must be a positive integer"):
+        nnlib.conv.im2col(x, (2, 0))
+
+
+def test_maxpool_defaults_to_2x2_windows_with_stride_2_on_the_fast_path():
+    pool = MaxPool2D()
+    assert pool.kernel_size == (2, 2) and pool.stride == (2, 2)
+    assert MaxPool2D.reference is False          # the readable path is for tests and reading
+    x = np.arange(16.0).reshape(1, 1, 4, 4)
+    assert np.array_equal(pool.forward(x)[0, 0], [[5.0, 7.0], [13.0, 15.0]])
+
+
+def test_maxpool_windows_of_256_entries_at_most():
+    x = np.random.default_rng(0).standard_normal((1, 1, 17, 17))
+    assert MaxPool2D(16).forward(x).shape == (1, 1, 1, 1)
+    assert MaxPool2D((1, 256)).forward(np.zeros((1, 1, 1, 256))).shape == (1, 1, 1, 1)
+    for k in [17, (16, 17), (1, 257)]:
+        with pytest.raises(ValueError, match="more than 256"):
+            MaxPool2D(k).forward(np.zeros((1, 1, 17, 257)))
+
+
+@pytest.mark.parametrize("kernel", [(2, 2), (3, 2), (2, 3), (1, 3), (3, 1), (1, 1)])
+def test_maxpool_gradient_goes_to_the_winner_of_each_window(kernel):
+    # The fast backward pass hands the last offset of a window every window not yet won:
+    # put the maximum at each offset in turn, the last one included.
+    kh, kw = kernel
+    for u in range(kh):
+        for v in range(kw):
+            x = np.zeros((1, 1, 2 * kh, 2 * kw))
+            x[:, :, u::kh, v::kw] = 1.0
+            pool = MaxPool2D(kernel)
+            pool.forward(x)
+            g = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
+            dx = pool.backward(g)
+            expected = np.zeros_like(x)
+            expected[:, :, u::kh, v::kw] = g
+            np.testing.assert_array_equal(dx, expected)
+
+
+@pytest.mark.parametrize("padding", [(0, 1), (1, 0), (2, 1)])
+def test_col2im_cuts_the_padding_off_both_sides(padding):
+    x = np.random.default_rng(0).standard_normal((2, 1, 5, 4))
+    cols = nnlib.conv.im2col(x, 3, 1, padding)
+    back = nnlib.conv.col2im(cols, x.shape, 3, 1, padding)
+    assert back.shape == x.shape
+    # every pixel is counted once per window that covers it: the count, times x
+    ones = nnlib.conv.col2im(np.ones_like(cols), x.shape, 3, 1, padding)
+    np.testing.assert_allclose(back, ones * x, rtol=1e-12)
+
+
+def test_early_stopping_without_restore_best_keeps_the_last_weights():
+    X, y = tiny_problem(n=20)
+    kept, plain = linear_model(), linear_model()
+    stopper = EarlyStopping("train_loss", patience=100, restore_best=False)
+    fit(kept, X, y, optimizer="sgd", lr=0.1, epochs=3, callbacks=[stopper], seed=0,
+        progress=False)
+    fit(plain, X, y, optimizer="sgd", lr=0.1, epochs=3, seed=0, progress=False)
+    for a, b in zip(values(kept), values(plain)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_binary_accuracy_counts_a_soft_target_as_class_1_above_one_half():
+    out = np.array([[1.0], [1.0], [-1.0], [-1.0]])
+    t = np.array([[0.7], [1.0], [0.2], [0.5]])
+    assert nnlib.training._n_correct("binary", out, t) == 4      # 0.5 counts as class 0
+    assert nnlib.training._n_correct("binary", -out, t) == 0
+
+
+def test_fit_skips_the_first_layers_input_gradient():
+    X, y = tiny_problem()
+    model = linear_model()
+    asked, backward = [], model.backward
+
+    def spy(grad_out, need_input_grad=True):
+        asked.append(need_input_grad)
+        return backward(grad_out, need_input_grad=need_input_grad)
+
+    model.backward = spy
+    fit(model, X, y, epochs=2, batch_size=5, progress=False)
+    assert asked == [False] * 4
+
+
+def test_the_last_step_check_allows_up_to_1000_times_the_mean():
+    check = nnlib.training._check_last_step
+    check(2000.0, 2.0, 0, 0.1)               # exactly 1000x the mean: allowed
+    check(1000.0, 0.01, 0, 0.1)              # a mean below 1 counts as 1
+    for final, mean in [(2000.5, 2.0), (1500.0, 1.0), (1000.5, 0.01), (float("nan"), 1.0)]:
+        with pytest.raises(nnlib.TrainingDiverged, match="after the last step of epoch 3"):
+            check(final, mean, 3, 0.1)
+
+
+class FakeBar:
+    def __init__(self, iterable, **options):
+        self.iterable, self.postfixes, self.closed = iterable, [], 0
+
+    def __iter__(self):
+        return iter(self.iterable)
+
+    def set_postfix(self, values):
+        self.postfixes.append(values)
+
+    def close(self):
+        self.closed += 1
+
+
+@pytest.mark.parametrize("with_validation", [True, False])
+def test_the_progress_bar_shows_each_epochs_metrics_and_is_closed(monkeypatch, with_validation):
+    bars = []
+    monkeypatch.setattr(nnlib.training, "progress_bar",
+                        lambda it, **options: bars.append(FakeBar(it, **options)) or bars[-1])
+    X, y = tiny_problem(n=20)
+    h = fit(linear_model(), X, y, optimizer="sgd", lr=0.1, epochs=2,
+            validation_data=(X[:8], y[:8]) if with_validation else None, progress=True)
+    (bar,) = bars
+    assert bar.closed == 1
+    keys = ["loss", "acc", "val_loss", "val_acc"] if with_validation else ["loss", "acc"]
+    for e, shown in enumerate(bar.postfixes):
+        assert list(shown) == keys
+        metrics = [h.train_loss[e], h.train_acc[e], h.val_loss[e], h.val_acc[e]]
+        assert [shown[k] for k in keys] == [f"{v:.4f}" for v in metrics[:len(keys)]]
+    assert len(bar.postfixes) == 2
 
 
 def test_classifier_validation_data_with_other_features_is_refused():
