@@ -471,6 +471,11 @@ def test_corrupt_npz_file_names_the_file(tmp_path, case):
     with pytest.raises(ValueError, match=match) as err:
         read_npz(path)
     assert str(path) in str(err.value)
+    # ... and the file is closed (np.load leaves a damaged archive it opened itself open)
+    if Path("/proc/self/fd").is_dir():
+        still_open = [os.readlink(fd) for fd in Path("/proc/self/fd").iterdir()
+                      if fd.is_symlink() and os.path.exists(os.readlink(fd))]
+        assert str(path) not in still_open
 
 
 @pytest.mark.parametrize("damage", ["truncate", "wrong bytes", "empty", "wrong magic"])

@@ -159,34 +159,35 @@ def read_npz(path) -> np.ndarray:
     naming the file.
     """
     path = _check_path(path)
+    # The file is opened here, not by np.load: np.load leaves a file it opened itself open
+    # when the archive turns out to be damaged.
     with open(path, "rb") as f:
         head = f.read(6)
-    if not head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
-        raise ValueError(f"{path} is not an .npz archive: it starts with {head!r}, not the "
-                         f"zip signature b'PK\\x03\\x04'{_DELETE_HINT}")
-    try:
-        npz = np.load(path, allow_pickle=False)
-    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise ValueError(f"{path} is not a readable .npz archive "
-                         f"({type(exc).__name__}: {exc}){_DELETE_HINT}") from None
-    except ValueError as exc:  # pickled data, or not a NumPy file at all
-        raise ValueError(f"{path}: {exc}{_DELETE_HINT}") from None
-    if not isinstance(npz, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path} is a .npy file holding one array, not an .npz archive "
-                         "with the key 'arr_0'")
-    with npz:
-        if list(npz.keys()) != ["arr_0"]:
-            raise ValueError(f"{path}: expected one array under the key 'arr_0', "
-                             f"found keys {list(npz.keys())}")
+        if not head.startswith((b"PK\x03\x04", b"PK\x05\x06", b"\x93NUMPY")):
+            raise ValueError(f"{path} is not an .npz archive: it starts with {head!r}, not the "
+                             f"zip signature b'PK\\x03\\x04'{_DELETE_HINT}")
+        f.seek(0)
         try:
-            return npz["arr_0"]
+            npz = np.load(f, allow_pickle=False)
         except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
-            raise ValueError(f"{path} is corrupt: the array cannot be read "
+            raise ValueError(f"{path} is not a readable .npz archive "
                              f"({type(exc).__name__}: {exc}){_DELETE_HINT}") from None
-        except ValueError as exc:  # pickled data
+        except ValueError as exc:  # pickled data, or not a NumPy file at all
             raise ValueError(f"{path}: {exc}{_DELETE_HINT}") from None
+        if not isinstance(npz, np.lib.npyio.NpzFile):
+            raise ValueError(f"{path} is a .npy file holding one array, not an .npz archive "
+                             "with the key 'arr_0'")
+        with npz:
+            if list(npz.keys()) != ["arr_0"]:
+                raise ValueError(f"{path}: expected one array under the key 'arr_0', "
+                                 f"found keys {list(npz.keys())}")
+            try:
+                return npz["arr_0"]
+            except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+                raise ValueError(f"{path} is corrupt: the array cannot be read "
+                                 f"({type(exc).__name__}: {exc}){_DELETE_HINT}") from None
+            except ValueError as exc:  # pickled data
+                raise ValueError(f"{path}: {exc}{_DELETE_HINT}") from None
 
 
 _DECODED: dict[str, np.ndarray] = {}  # SHA-256 -> read-only uint8 array
