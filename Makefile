@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 export PYTHONHASHSEED := 0
 export MPLBACKEND := Agg
 
-.PHONY: help venv book test unit notebooks lint browser bench student learner learner-check grade clean
+.PHONY: links help venv book test unit notebooks lint browser bench student learner learner-check grade clean
 
 help:
 	@echo "make book   - build the HTML book into _build/html (warnings are errors)"
@@ -68,8 +68,13 @@ student: venv
 # The learner edition, committed in learner/: the student edition with its MyST converted to
 # plain Jupyter Markdown (nnlib/course/instructor/learner.py); launch buttons open it.
 # tests/test_learner_edition.py fails when learner/ is stale.
-learner: venv
+learner: venv links
 	$(BIN)/python -m nnlib.course.instructor learner --out learner
+
+# The repository URL (_config.yml) and the version (nnlib/__init__.py) written into the Colab
+# cell of every chapter, the README's links and CITATION.cff (nnlib/course/instructor/links.py).
+links: venv
+	$(BIN)/python -m nnlib.course.instructor links
 
 # Each learner notebook run once in a fresh kernel (plain nbclient): every exercise check says
 # "Not solved yet" on the stub, then "Correct" with the book's solution; nothing else raises.

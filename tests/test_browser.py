@@ -279,3 +279,58 @@ def test_page_renders_offline(doc, server):
 
     # --- a screenshot for people (CI keeps it)
     assert shot.exists() and shot.stat().st_size > 10_000, f"{doc}: no screenshot"
+
+
+# --------------------------------------------------------------------------- learner edition
+CHAPTERS = sorted(d for d in DOCS if d.startswith("book/") and (ROOT / f"{d}.ipynb").exists())
+
+
+@pytest.mark.parametrize("doc", CHAPTERS)
+def test_buttons_open_the_learner_edition(doc):
+    """Binder, Colab and the .ipynb download open learner/NAME.ipynb (book/_ext), and the
+    note under the title says so and links the solved notebook."""
+    name = Path(doc).name + ".ipynb"
+    page = _soup((HTML / f"{doc}.html").read_text())
+    links = [a.get("href", "") for a in page.select("a")]
+    binder = [u for u in links if u.startswith("https://mybinder.org/")]
+    colab = [u for u in links if u.startswith("https://colab.research.google.com/")]
+    assert binder and all(u.endswith(f"lab/tree/learner/{name}") for u in binder), binder
+    assert colab and all(u.endswith(f"/blob/main/learner/{name}") for u in colab), colab
+    downloads = [u for u in links if u.endswith(".ipynb") and not u.startswith("http")]
+    assert downloads == [f"../_learner/{name}"], downloads
+    copied = HTML / "_learner" / name
+    assert copied.read_bytes() == (ROOT / "learner" / name).read_bytes(), (
+        f"{copied} is not the committed learner edition")
+    note = page.select_one("div.edition-note")
+    assert note is not None, f"{doc}: no edition note under the title"
+    assert note.find_previous("h1") is not None and page.select("h1")[0].find_next(
+        "div", class_="edition-note") is note, "the edition note is not right under the title"
+    hrefs = [a["href"] for a in note.select("a")]
+    assert any(h.endswith(f"/learner/{name}") for h in hrefs), hrefs
+    assert any(h.endswith(f"/book/{name}") for h in hrefs), hrefs
+
+
+@pytest.mark.parametrize("chapter", ["03_mlp"])
+def test_learner_notebook_renders_without_myst_in_plain_nbconvert(chapter, tmp_path):
+    """The learner notebook through plain nbconvert (as JupyterLab or Colab would show its
+    Markdown), opened in Chromium: no MyST syntax in the visible text. Screenshot kept."""
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(ROOT / "learner" / f"{chapter}.ipynb", as_version=4)
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    (tmp_path / "page.html").write_text(body)
+    local = _Server(tmp_path)
+    shot = SHOTS / f"learner__{chapter}.png"
+    try:
+        dom_html, _ = _load(f"{local.base}/page.html", screenshot=shot)
+    finally:
+        local.close()
+    dom = _soup(dom_html)
+    for junk in dom.select("script, style, pre, code"):
+        junk.decompose()
+    visible = dom.get_text()
+    assert "perceptron" in visible.lower(), "the notebook's text is not on the page"
+    for myst in ["{admonition}", "{doc}", "{cite}", "(eq-", "{exercise", "{solution",
+                 "{ref}", "{numref}", "{math}", ":class:", ":::"]:
+        assert myst not in visible, f"{chapter}: MyST syntax {myst!r} on the rendered page"
+    assert shot.exists() and shot.stat().st_size > 10_000, f"{chapter}: no screenshot"

@@ -12,7 +12,17 @@ import re
 import shlex
 from pathlib import Path
 
+import nbformat
 import pytest
+
+from nnlib.course.instructor.links import (
+    README_END,
+    README_START,
+    chapter_notebooks,
+    colab_cell_source,
+    project,
+    sync,
+)
 
 yaml = pytest.importorskip("yaml")
 tomllib = pytest.importorskip("tomllib")   # Python 3.11+
@@ -23,7 +33,12 @@ RELEASE = re.compile(r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$", re.M)
 
 
 def pyproject_version() -> str:
-    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    """The version pyproject builds: ``nnlib.__version__`` (dynamic), read as setuptools does."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert "version" not in pyproject["project"], "the version is written in nnlib/__init__.py"
+    assert pyproject["project"]["dynamic"] == ["version"]
+    assert pyproject["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "nnlib.__version__"}
+    return project().version
 
 
 def citation() -> dict:
@@ -171,3 +186,114 @@ def test_book_workflow_deploys_the_built_html_to_pages():
     assert ["make", "book"] in run_commands(wf)
     assert wf["jobs"]["deploy"]["needs"] == "build"
     assert wf["jobs"]["deploy"]["environment"]["name"] == "github-pages"
+
+
+# --------------------------------------------------------------------------- one place
+def test_url_and_version_are_written_everywhere_from_one_place():
+    """`make links` has been run: the Colab cells, README links and CITATION.cff agree with
+    _config.yml's URL and nnlib.__version__."""
+    assert sync(check=True) == [], "run `make links` (or `make learner`)"
+
+
+def test_the_colab_cell_installs_the_tagged_release_with_the_chapters_extra():
+    p = project()
+    import nnlib
+    assert p.version == nnlib.__version__
+    for path in chapter_notebooks():
+        cell = nbformat.read(path, as_version=4).cells[0]
+        assert cell.source == colab_cell_source(p), path
+        assert f'"nnlib[chapters] @ git+{p.repo_url}@v{p.version}"' in cell.source
+        assert "remove-cell" in cell.metadata.get("tags", []), f"{path}: shown in the book"
+        assert not cell.get("outputs"), f"{path}: the Colab cell printed something"
+    learner = ROOT / "learner"
+    for path in sorted(learner.glob("*.ipynb")):
+        assert nbformat.read(path, as_version=4).cells[0].source == colab_cell_source(p)
+
+
+# Top-level modules the chapters may import, and the distribution that provides each.
+DISTRIBUTIONS = {"numpy": "numpy", "matplotlib": "matplotlib", "scipy": "scipy",
+                 "sklearn": "scikit-learn", "matplotlib_fontja": "matplotlib-fontja",
+                 "ipywidgets": "ipywidgets", "tqdm": "tqdm", "nnlib": "nnlib"}
+
+
+def _requirements_of(extra: str, seen=None) -> set[str]:
+    """Distribution names that `pip install nnlib[extra]` brings (nnlib's own extras expanded)."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    names = {re.split(r"[<>=\[ ;]", d)[0] for d in pyproject["project"]["dependencies"]}
+    for req in pyproject["project"]["optional-dependencies"][extra]:
+        m = re.match(r"nnlib\[([a-z,]+)\]", req)
+        if m:
+            for sub in m.group(1).split(","):
+                names |= _requirements_of(sub)
+        else:
+            names.add(re.split(r"[<>=\[ ;]", req)[0])
+    return names
+
+
+def test_the_chapters_extra_covers_every_import_of_every_chapter():
+    import sys
+    provided = _requirements_of("chapters") | {"nnlib"}
+    for path in chapter_notebooks():
+        nb = nbformat.read(path, as_version=4)
+        code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+        modules = set(re.findall(r"^\s*(?:import|from)\s+([A-Za-z_]\w*)", code, re.M))
+        for module in modules - set(sys.stdlib_module_names) - {"__future__"}:
+            assert module in DISTRIBUTIONS, f"{path.name} imports {module}: add it to the table"
+            if module == "ipywidgets":
+                continue            # optional: the demos fall back to a static figure
+            assert DISTRIBUTIONS[module] in provided, (
+                f"{path.name} imports {module}, which nnlib[chapters] does not install")
+
+
+def test_readme_links_open_each_learner_chapter():
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index(README_START):text.index(README_END)]
+    p = project()
+    for path in chapter_notebooks():
+        if path.parent.name != "book":
+            continue
+        assert p.colab_url(f"learner/{path.name}") in block
+        assert p.binder_url(f"learner/{path.name}") in block
+        assert (ROOT / "learner" / path.name).exists()
+
+
+OPTIONAL = {"matplotlib_fontja", "ipywidgets"}     # a chapter runs without them, with a note
+
+
+def test_optional_extras_are_imported_through_optional_import():
+    for path in chapter_notebooks():
+        code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells
+                         if c.cell_type == "code")
+        for module in OPTIONAL:
+            assert not re.search(rf"^\s*(import|from)\s+{module}\b", code, re.M), (
+                f"{path.name} imports {module} directly: a learner without it gets a "
+                f"traceback; use nnlib.course.notebook.optional_import")
+
+
+def test_optional_import_says_in_one_line_what_is_lost(monkeypatch, capsys):
+    import sys
+
+    from nnlib.course.notebook import optional_import
+    monkeypatch.setitem(sys.modules, "matplotlib_fontja", None)     # as if not installed
+    assert optional_import("matplotlib_fontja", "the hiragana show as boxes",
+                           "matplotlib-fontja") is None
+    out = capsys.readouterr().out
+    assert out == ("Note: matplotlib_fontja is not installed, so the hiragana show as boxes "
+                   "(pip install matplotlib-fontja to get it).\n")
+    assert optional_import("json", "nothing") is sys.modules["json"]
+    assert capsys.readouterr().out == ""
+
+
+def test_without_ipywidgets_the_demos_are_static_with_one_note(monkeypatch, capsys):
+    import sys
+
+    from nnlib.course import widgets
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)
+    monkeypatch.delenv("NNLIB_WIDGETS", raising=False)
+    monkeypatch.setattr(widgets, "_in_jupyter_kernel", lambda: True)
+    monkeypatch.setattr(widgets, "_NOTED", set())
+    assert widgets.widgets_available() is False
+    assert widgets.widgets_available() is False
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["Note: ipywidgets is not installed, so the demos show a static figure "
+                   "(pip install ipywidgets to get the sliders)."]

@@ -62,3 +62,20 @@ def report_resources(timer: ChapterTimer | None = None) -> None:
 
 
 __all__ = ["ChapterTimer", "report_resources", "peak_memory_mb"]
+
+
+def optional_import(module: str, lost: str, package: str | None = None):
+    """Import an optional extra of a chapter, or say in one line what is lost without it.
+
+    ``optional_import("matplotlib_fontja", "the hiragana in the figures show as boxes")``
+    returns the module, or, when it is not installed, prints one line naming what is lost
+    and the ``pip install`` that brings it, and returns None: the chapter goes on.
+    """
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        print(f"Note: {module} is not installed, so {lost} "
+              f"(pip install {package or module} to get it).")
+        return None

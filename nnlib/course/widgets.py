@@ -46,8 +46,21 @@ def widgets_available() -> bool:
     try:
         import ipywidgets  # noqa: F401
     except ImportError:
+        if _in_jupyter_kernel():
+            _note_once("Note: ipywidgets is not installed, so the demos show a static figure "
+                       "(pip install ipywidgets to get the sliders).")
         return False
     return mode == "interactive" or _in_jupyter_kernel()
+
+
+_NOTED: set[str] = set()
+
+
+def _note_once(message: str) -> None:
+    """Print a note once per session (a chapter has several demos)."""
+    if message not in _NOTED:
+        _NOTED.add(message)
+        print(message)
 
 
 @dataclass

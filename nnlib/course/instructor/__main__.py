@@ -55,6 +55,17 @@ def _learner(args) -> int:
     return 0
 
 
+def _links(args) -> int:
+    from .links import project, sync
+    changed = sync(check=args.check)
+    p = project()
+    verb = "out of date" if args.check else "rewritten"
+    for name in changed:
+        print(f"{verb}: {name}")
+    print(f"{p.repo_url} {p.tag}: {len(changed)} file(s) {verb}")
+    return 1 if (args.check and changed) else 0
+
+
 def _grade(args) -> int:
     from .grading import grade_folder
     try:
@@ -106,6 +117,12 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=Path("learner"),
                    help="output folder (default: learner)")
     p.set_defaults(run=_learner)
+
+    p = sub.add_parser("links", help="write the repository URL and version (from _config.yml "
+                       "and nnlib.__version__) into the Colab cells, README and CITATION.cff")
+    p.add_argument("--check", action="store_true",
+                   help="only list the files that are out of date (exit 1 if any)")
+    p.set_defaults(run=_links)
 
     p = sub.add_parser("grade", help="run submitted notebooks and write a pass/fail CSV")
     p.add_argument("submissions", type=Path,

@@ -395,39 +395,45 @@ def convert_markdown(text: str, ctx: Context) -> str:
 
 
 # ------------------------------------------------------------------ numbering
-def _number_equations(nb, chapter: int | None) -> dict[str, str]:
-    """Labelled equations in order: ``$$ ... $$ (label)`` and ``{math}`` with ``:label:``."""
-    labels = []
+def _markdown_lines(nb):
+    """``(lines, j)`` for every line ``j`` of every Markdown cell (the cell's lines too)."""
     for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        lines = cell.source.split("\n")
-        for j, line in enumerate(lines):
-            m = _EQ_LABEL.match(line)
-            if m:
-                labels.append(m.group("label"))
-            d = _FENCE.match(line)
-            if d and d.group("name") == "math":
-                label = _options(lines[j + 1:])[0].get("label")
-                if label:
-                    labels.append(label)
+        if cell.cell_type == "markdown":
+            lines = cell.source.split("\n")
+            for j in range(len(lines)):
+                yield lines, j
+
+
+def _numbered(labels, chapter: int | None) -> dict[str, str]:
+    """``{label: "3.1", ...}``: the labels numbered in order, prefixed by the chapter."""
     prefix = f"{chapter}." if chapter is not None else ""
     return {label: f"{prefix}{k}" for k, label in enumerate(dict.fromkeys(labels), 1)}
 
 
-def _number_exercises(nb, chapter: int | None) -> dict[str, str]:
+def _number_equations(nb, chapter: int | None) -> dict[str, str]:
+    """Labelled equations in order: ``$$ ... $$ (label)`` and ``{math}`` with ``:label:``."""
     labels = []
-    for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        lines = cell.source.split("\n")
-        for j, line in enumerate(lines):
-            d = _FENCE.match(line)
-            if d and d.group("name") == "exercise":
-                opts, _ = _options(lines[j + 1:])
-                labels.append(opts.get("label", f"exercise-{len(labels) + 1}"))
-    prefix = f"{chapter}." if chapter is not None else ""
-    return {label: f"{prefix}{k}" for k, label in enumerate(labels, 1)}
+    for lines, j in _markdown_lines(nb):
+        m = _EQ_LABEL.match(lines[j])
+        if m:
+            labels.append(m.group("label"))
+        d = _FENCE.match(lines[j])
+        if d and d.group("name") == "math":
+            label = _options(lines[j + 1:])[0].get("label")
+            if label:
+                labels.append(label)
+    return _numbered(labels, chapter)
+
+
+def _number_exercises(nb, chapter: int | None) -> dict[str, str]:
+    """Exercises in order (an unlabelled one is ``exercise-K``)."""
+    labels = []
+    for lines, j in _markdown_lines(nb):
+        d = _FENCE.match(lines[j])
+        if d and d.group("name") == "exercise":
+            opts, _ = _options(lines[j + 1:])
+            labels.append(opts.get("label", f"exercise-{len(labels) + 1}"))
+    return _numbered(labels, chapter)
 
 
 def _title(text: str) -> str | None:
