@@ -113,6 +113,7 @@ class Tensor:
     ndim = property(lambda self: self.value.ndim)
     size = property(lambda self: self.value.size)
     is_leaf = property(lambda self: self._backward is None)
+    parents = property(lambda self: self._parents, doc="The tensors this one was made from.")
 
     def __len__(self):
         return len(self.value)
@@ -395,6 +396,31 @@ def softmax_cross_entropy(logits: Tensor, y) -> Tensor:
         grad[rows, y] -= 1                      # softmax(Z) - Y
         return (grad * (g / len(y)),)
     return _make(-logp[rows, y].mean(), (logits,), backward, "softmax_cross_entropy")
+
+
+def binary_cross_entropy(logits: Tensor, t) -> Tensor:
+    r"""Mean binary cross-entropy of sigmoid(logits) against 0/1 targets, fused and stable.
+
+    :math:`L = \frac1N \sum_n \big(\max(z_n, 0) - z_n t_n + \log(1 + e^{-|z_n|})\big)`, with
+    :math:`\partial L/\partial z = \frac1N(\sigma(z) - t)`. Shapes: ``logits`` ``(N, 1)`` or
+    ``(N,)``, ``t`` the same (numbers in [0, 1]).
+    """
+    logits = _as_tensor(logits, "logits")
+    if isinstance(t, Tensor):
+        raise TypeError("t must be an array of targets, not a Tensor")
+    t = np.asarray(t, dtype=logits.dtype)
+    if t.shape != logits.shape:
+        raise ValueError(f"t must have the shape of logits, {logits.shape}, got {t.shape}")
+    z = logits.value
+    per_row = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+    return _make(per_row.mean(), (logits,), lambda g: ((sigmoid(z) - t) * (g / t.size),),
+                 "binary_cross_entropy")
+
+
+def graph(root: Tensor) -> list:
+    """Every tensor on a path to ``root`` that needs a gradient, ``root`` last, each after its
+    parents (the order of the forward pass; ``backward()`` walks it in reverse)."""
+    return _topological_order(_as_tensor(root, "root"))
 
 
 def _as_tensor(x, name: str = "x") -> Tensor:

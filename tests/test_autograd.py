@@ -12,10 +12,13 @@ import sys
 import numpy as np
 import pytest
 
+import nnlib
 from nnlib import SGD, Dense, ReLU, Sequential, SoftmaxCrossEntropy
 from nnlib.autograd import (
     Tensor,
+    binary_cross_entropy,
     exp,
+    graph,
     is_grad_enabled,
     log,
     maximum,
@@ -32,6 +35,7 @@ from nnlib.gradcheck import numerical_gradient, relative_error
 
 TOL = 1e-7
 LABELS = np.array([0, 2, 1, 2, 0, 1])
+TARGETS = np.array([[0.0], [1.0], [1.0], [0.0], [1.0], [0.3]])
 
 
 def positive(*shape):
@@ -92,6 +96,9 @@ CASES = [
     ("log_softmax rows", lambda a: a.log_softmax(), [normal(3, 4)]),
     ("log_softmax axis 0", lambda a: a.log_softmax(axis=0), [normal(3, 4)]),
     ("softmax_cross_entropy", lambda z: softmax_cross_entropy(z, LABELS), [normal(6, 3)]),
+    ("binary_cross_entropy", lambda z: binary_cross_entropy(z, TARGETS), [normal(6, 1)]),
+    ("binary_cross_entropy large logits",
+     lambda z: binary_cross_entropy(z * 30, TARGETS), [normal(6, 1)]),
     ("functions exp log tanh relu",
      lambda a: exp(a) + log(a) + tanh(a) + relu(a - 1.25), [positive(3, 4)]),
     ("reflected with numbers", lambda a: 1 - 2 * a + 3 / a + 2 ** a, [positive(3, 4)]),
@@ -376,3 +383,30 @@ def test_tensor_bad_dtype():
         Tensor(np.ones(2), dtype=np.int32)
     with pytest.raises(TypeError, match="Tensor"):
         exp(np.ones(2))
+
+
+def test_binary_cross_entropy_equals_nnlibs_loss_and_refuses_bad_targets():
+    z = np.random.default_rng(3).standard_normal((6, 1)) * 5
+    reference = nnlib.BinaryCrossEntropy()
+    expected = reference.forward(z, TARGETS)
+    leaf = Tensor(z, requires_grad=True)
+    loss = binary_cross_entropy(leaf, TARGETS)
+    loss.backward()
+    assert abs(loss.item() - expected) < 1e-12
+    np.testing.assert_allclose(leaf.grad, reference.backward(), rtol=1e-12, atol=1e-15)
+    with pytest.raises(ValueError, match="shape of logits"):
+        binary_cross_entropy(leaf, TARGETS[:, 0])
+    with pytest.raises(TypeError, match="not a Tensor"):
+        binary_cross_entropy(leaf, Tensor(TARGETS))
+
+
+def test_graph_lists_every_node_once_after_its_parents():
+    x = Tensor(np.ones(3), requires_grad=True)
+    a, b = x * 2, x.exp()
+    out = (a + b).sum()
+    nodes = graph(out)
+    assert nodes[-1] is out and len(nodes) == len({id(n) for n in nodes}) == 5
+    position = {id(n): i for i, n in enumerate(nodes)}
+    for n in nodes:
+        assert all(position[id(p)] < position[id(n)] for p in n.parents if p.requires_grad)
+    assert out.parents[0].parents == (a, b) and x.parents == ()

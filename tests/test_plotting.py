@@ -259,3 +259,26 @@ def test_chapter_timer_report(capsys):
     report_resources()
     assert "Run time" in capsys.readouterr().out
     assert peak_memory_mb() > 1
+
+
+def test_plot_graph_draws_every_node_and_the_values_and_gradients_of_its_edges():
+    from nnlib import autograd as ag
+    rng = np.random.default_rng(0)
+    x = ag.Tensor(rng.standard_normal((1, 2)), requires_grad=True)
+    W = ag.Tensor(rng.standard_normal((2, 1)), requires_grad=True)
+    b = ag.Tensor(np.zeros(1), requires_grad=True)
+    z = (x @ W).retain_grad()
+    loss = ag.binary_cross_entropy(z + b, np.array([[1.0]]))
+    loss.backward()
+    nodes = ag.graph(loss)
+    fig = plotting.plot_graph(nodes, {id(x): "x", id(W): "W", id(b): "b", id(loss): "L"},
+                              title="graph")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    for label in ["x\n1×2", "W\n2×1", "b\n1", "matmul\n1×1", "add\n1×1", "L\nscalar"]:
+        assert label in texts, (label, texts)
+    shown = ", ".join(f"{v:.2f}" for v in x.value.ravel())
+    assert f"({shown})" in texts                                   # x's value on its edge
+    assert f"({z.grad.item():.2f})" in texts                       # z's gradient, retained
+    arrows = [a for a in fig.axes[0].texts if getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == 5                                        # x, W, z, b, z + b
+    plt.close(fig)

@@ -439,3 +439,72 @@ def show_weights(W, shape=(28, 28), n_cols: int = 8, max_units: int = 32,
 
 __all__ = ["plot_decision_boundary", "plot_learning_curves", "show_images",
            "plot_confusion_matrix", "show_weights", "DPI"]
+
+
+def _short(array) -> str:
+    """A few numbers as ``(0.41, -0.63)``; a larger array as its shape."""
+    a = np.asarray(array)
+    if a.size <= 2:
+        return "(" + ", ".join(f"{v:.2f}" for v in a.ravel()) + ")" if a.ndim else f"{a:.3f}"
+    return "×".join(map(str, a.shape))
+
+
+def plot_graph(nodes, names: dict, ax=None, title: str | None = None):
+    """Draw a computational graph from :func:`nnlib.autograd.graph`, left to right.
+
+    The operations stand in one row, in the order of the forward pass; each leaf (an input
+    or a parameter) sits above or below the first operation that uses it. A box per node
+    shows its name (``names[id(node)]``, else its operation) and shape; each arrow carries
+    the value that flows forward along it (black) and, when the node has one, the gradient
+    that flows back (red: ``node.grad``; call ``retain_grad()`` on intermediate nodes before
+    ``backward()``). Values of more than two numbers are shown by their shape. Made for the
+    chains of operations of a small network; returns the figure.
+    """
+    _plt()                             # matplotlib imported (and its backend set)
+    nodes = list(nodes)
+    ops = [n for n in nodes if not n.is_leaf]
+    where = {id(n): (2.4 * k, 0.0) for k, n in enumerate(ops)}
+    for n in ops:                      # each leaf next to its first user, alternating sides
+        side = 1.0
+        for p in n.parents:
+            if p.is_leaf and id(p) not in where and p.requires_grad:
+                x, _ = where[id(n)]
+                where[id(p)] = (x - 1.2, 1.15 * side)
+                side = -side
+    shown = [n for n in nodes if id(n) in where]
+    if ax is None:
+        fig, ax = _subplots(figsize=(1.55 * len(ops) + 1.5, 3.2))
+    else:
+        fig = ax.figure
+    for n in shown:
+        x1, y1 = where[id(n)]
+        for p in n.parents:
+            if id(p) not in where:
+                continue
+            x0, y0 = where[id(p)]
+            ax.annotate("", xy=(x1 - 0.5, y1 + 0.25 * (y0 > y1) - 0.25 * (y0 < y1)),
+                        xytext=(x0 + 0.45 * (y0 == y1), y0 - 0.3 * (y0 > 0) + 0.3 * (y0 < 0)),
+                        arrowprops=dict(arrowstyle="->", color="0.45", lw=1.0))
+            if y0 == y1:
+                mx, my, dx = (x0 + x1) / 2, y0, 0.0
+            else:                      # a leaf's edge: labels beside the leaf's box
+                mx, my, dx = x0 + 0.45, y0, 0.0
+            ax.text(mx + dx, my + 0.12, _short(p.value), ha="left" if y0 != y1 else "center",
+                    va="bottom", fontsize=7)
+            if p.grad is not None:
+                ax.text(mx + dx, my - 0.12, _short(p.grad), ha="left" if y0 != y1 else "center",
+                        va="top", fontsize=7, color="tab:red")
+    for n in shown:
+        x, y = where[id(n)]
+        label = names.get(id(n), n.op or "leaf")
+        shape = "×".join(map(str, n.shape)) or "scalar"
+        ax.text(x, y, f"{label}\n{shape}", ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round,pad=0.35",
+                          fc="#e8f0fb" if n.is_leaf else "#f4f4f4", ec="0.5"))
+    xs = [xy[0] for xy in where.values()]
+    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_ylim(-1.6, 1.6)
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
