@@ -394,7 +394,9 @@ def softmax_cross_entropy(logits: Tensor, y) -> Tensor:
     def backward(g):
         grad = np.exp(logp)                     # softmax(Z)
         grad[rows, y] -= 1                      # softmax(Z) - Y
-        return (grad * (g / len(y)),)
+        grad /= len(y)                          # divided, as nnlib's loss: the same bits
+        grad *= g
+        return (grad,)
     return _make(-logp[rows, y].mean(), (logits,), backward, "softmax_cross_entropy")
 
 
@@ -413,7 +415,7 @@ def binary_cross_entropy(logits: Tensor, t) -> Tensor:
         raise ValueError(f"t must have the shape of logits, {logits.shape}, got {t.shape}")
     z = logits.value
     per_row = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
-    return _make(per_row.mean(), (logits,), lambda g: ((sigmoid(z) - t) * (g / t.size),),
+    return _make(per_row.mean(), (logits,), lambda g: ((sigmoid(z) - t) / t.size * g,),
                  "binary_cross_entropy")
 
 

@@ -282,3 +282,11 @@ def test_plot_graph_draws_every_node_and_the_values_and_gradients_of_its_edges()
     arrows = [a for a in fig.axes[0].texts if getattr(a, "arrow_patch", None) is not None]
     assert len(arrows) == 5                                        # x, W, z, b, z + b
     plt.close(fig)
+
+
+def test_graph_labels_never_show_minus_zero_and_keep_small_numbers_visible():
+    assert plotting._short(np.array([-0.0, 0.5])) == "(0.00, 0.50)"       # ReLU's blocked -0.0
+    assert plotting._short(np.array([-0.001, 0.004])) == "(-1e-03, 4e-03)"
+    assert plotting._short(np.float64(-0.004)) == "-4e-03"
+    assert plotting._short(np.array(0.25)) == "0.25"
+    assert plotting._short(np.zeros((2, 2))) == "2×2"

@@ -444,9 +444,12 @@ __all__ = ["plot_decision_boundary", "plot_learning_curves", "show_images",
 def _short(array) -> str:
     """A few numbers as ``(0.41, -0.63)``; a larger array as its shape."""
     a = np.asarray(array)
-    if a.size <= 2:
-        return "(" + ", ".join(f"{v:.2f}" for v in a.ravel()) + ")" if a.ndim else f"{a:.3f}"
-    return "×".join(map(str, a.shape))
+    if a.size > 2:
+        return "×".join(map(str, a.shape))
+
+    def number(v):                     # 2 decimals; a small non-zero number is not "-0.00"
+        return f"{v:.0e}" if 0 < abs(v) < 0.005 else f"{v + 0.0:.2f}"
+    return "(" + ", ".join(number(v) for v in a.ravel()) + ")" if a.ndim else number(a.item())
 
 
 def plot_graph(nodes, names: dict, ax=None, title: str | None = None):
@@ -463,7 +466,7 @@ def plot_graph(nodes, names: dict, ax=None, title: str | None = None):
     _plt()                             # matplotlib imported (and its backend set)
     nodes = list(nodes)
     ops = [n for n in nodes if not n.is_leaf]
-    where = {id(n): (2.4 * k, 0.0) for k, n in enumerate(ops)}
+    where = {id(n): (2.8 * k, 0.0) for k, n in enumerate(ops)}
     for n in ops:                      # each leaf next to its first user, alternating sides
         side = 1.0
         for p in n.parents:
@@ -472,8 +475,9 @@ def plot_graph(nodes, names: dict, ax=None, title: str | None = None):
                 where[id(p)] = (x - 1.2, 1.15 * side)
                 side = -side
     shown = [n for n in nodes if id(n) in where]
-    if ax is None:
-        fig, ax = _subplots(figsize=(1.55 * len(ops) + 1.5, 3.2))
+    own_figure = ax is None
+    if own_figure:
+        fig, ax = _subplots(figsize=(1.7 * len(ops) + 1.0, 3.6))
     else:
         fig = ax.figure
     for n in shown:
@@ -490,21 +494,23 @@ def plot_graph(nodes, names: dict, ax=None, title: str | None = None):
             else:                      # a leaf's edge: labels beside the leaf's box
                 mx, my, dx = x0 + 0.45, y0, 0.0
             ax.text(mx + dx, my + 0.12, _short(p.value), ha="left" if y0 != y1 else "center",
-                    va="bottom", fontsize=7)
+                    va="bottom", fontsize=8.5)
             if p.grad is not None:
                 ax.text(mx + dx, my - 0.12, _short(p.grad), ha="left" if y0 != y1 else "center",
-                        va="top", fontsize=7, color="tab:red")
+                        va="top", fontsize=8.5, color="tab:red")
     for n in shown:
         x, y = where[id(n)]
         label = names.get(id(n), n.op or "leaf")
         shape = "×".join(map(str, n.shape)) or "scalar"
-        ax.text(x, y, f"{label}\n{shape}", ha="center", va="center", fontsize=8,
+        ax.text(x, y, f"{label}\n{shape}", ha="center", va="center", fontsize=9.5,
                 bbox=dict(boxstyle="round,pad=0.35",
                           fc="#e8f0fb" if n.is_leaf else "#f4f4f4", ec="0.5"))
     xs = [xy[0] for xy in where.values()]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
+    ax.set_xlim(min(xs) - 0.6, max(xs) + 0.7)
     ax.set_ylim(-1.6, 1.6)
     ax.axis("off")
+    if own_figure:                     # the graph fills a figure made for it
+        fig.subplots_adjust(left=0.01, right=0.99, bottom=0.02, top=0.9)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize=11)
     return fig
