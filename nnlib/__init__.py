@@ -21,13 +21,14 @@ from .activations import (
 )
 from .classifier import NeuralNetClassifier
 from .conv import Conv2D, Flatten, MaxPool2D, Reshape, build_cnn
-from .core import Module, Parameter, Sequential
+from .core import Module, Parameter, Residual, Sequential
 from .gradcheck import check_loss, check_module, numerical_gradient, relative_error
 from .io import load_parameters, save_parameters
 from .layers import Dense, Dropout
 from .losses import BinaryCrossEntropy, MeanSquaredError, SoftmaxCrossEntropy
 from .metrics import accuracy, confusion_matrix
 from .mlp import build_mlp
+from .normalization import BatchNorm, LayerNorm
 from .optim import SGD, AdaGrad, Adam, AdamW, RMSProp, clip_grad_norm, get_optimizer
 from .perceptron import Perceptron
 from .preprocessing import MinMaxScaler, StandardScaler, one_hot, train_val_split
@@ -38,7 +39,7 @@ from .training import Callback, EarlyStopping, History, TrainingDiverged, evalua
 __version__ = "0.1.0"
 
 __all__ = [
-    "Module", "Parameter", "Sequential", "Dense", "Dropout",
+    "Module", "Parameter", "Sequential", "Residual", "Dense", "Dropout", "BatchNorm", "LayerNorm",
     "Conv2D", "MaxPool2D", "Flatten", "Reshape", "build_cnn",
     "ReLU", "LeakyReLU", "Sigmoid", "Tanh", "Softmax", "Identity", "get_activation",
     "sigmoid", "softmax", "log_softmax",

@@ -1,4 +1,5 @@
-"""The building blocks every network is made of: ``Parameter``, ``Module``, ``Sequential``.
+"""The building blocks every network is made of: ``Parameter``, ``Module``, ``Sequential``,
+``Residual``.
 
 A network is a chain of modules. Each module has
 
@@ -131,11 +132,20 @@ class Module:
         return self.train(False)
 
     def astype(self, dtype) -> Module:
-        """Convert every parameter (and its gradient) to ``dtype``, e.g. ``np.float64``."""
+        """Convert every parameter (and its gradient) and every floating-point state array
+        (``state_names``) to ``dtype``, e.g. ``np.float64``."""
         check_float_dtype(dtype)
         for p in self.parameters():
             p.value = p.value.astype(dtype)
             p.grad = np.zeros_like(p.value)
+        stack = [self]
+        while stack:
+            module = stack.pop()
+            for key in module.state_names:
+                value = getattr(module, key)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                    setattr(module, key, value.astype(dtype))
+            stack.extend(module.children())
         return self
 
     def __repr__(self):
@@ -191,3 +201,47 @@ class Sequential(Module):
     def __repr__(self):
         inner = ",\n".join(f"  ({i}): {layer!r}" for i, layer in enumerate(self.layers))
         return f"Sequential(\n{inner}\n)"
+
+
+class Residual(Module):
+    r"""A residual connection around ``module`` (He et al., 2016): :math:`y = x + f(x)`.
+
+    ``f`` must keep the shape of its input. Backward, given :math:`G = \partial L/\partial y`:
+    the identity passes :math:`G` straight through and ``f`` adds its own input gradient,
+
+    .. math::
+        \frac{\partial L}{\partial x} = G + \frac{\partial f}{\partial x}^{\!\top} G ,
+
+    so the gradient reaches the layers below even where ``f``'s own gradient has vanished:
+    the reason very deep networks train with these connections and not without.
+    """
+
+    def __init__(self, module: Module):
+        if not isinstance(module, Module):
+            raise TypeError(f"module must be an nnlib Module, got {type(module).__name__}")
+        self.module = module
+        self._shape = None
+
+    def forward(self, x):
+        out = self.module.forward(x)
+        x = np.asarray(x)
+        if out.shape != x.shape:
+            raise ValueError(f"Residual needs a module that keeps the shape of its input: "
+                             f"{self.module!r} maps {x.shape} to {out.shape}")
+        self._shape = x.shape
+        return x + out
+
+    def backward(self, grad_out, need_input_grad: bool = True):
+        if self._shape is None:
+            raise RuntimeError("Residual.backward called before forward")
+        grad_out = np.asarray(grad_out)
+        if grad_out.shape != self._shape:
+            raise ValueError(f"grad_out must have shape {self._shape}, got {grad_out.shape} "
+                             f"(Residual.backward takes the gradient of its last output)")
+        inner = self.module.backward(grad_out, need_input_grad=need_input_grad)
+        if not need_input_grad:
+            return None
+        return grad_out + inner                 # the identity's gradient plus f's
+
+    def __repr__(self):
+        return f"Residual({self.module!r})"

@@ -106,8 +106,8 @@ class EarlyStopping(Callback):
     patience : int
         Epochs without improvement before stopping.
     restore_best : bool
-        At the end, put back the parameters of the best epoch (recorded in
-        ``history.best_epoch``).
+        At the end, put back the parameters (and the running statistics of any batch norm)
+        of the best epoch (recorded in ``history.best_epoch``).
     """
 
     def __init__(self, monitor: str = "val_loss", patience: int = 5, min_delta: float = 0.0,
@@ -141,7 +141,7 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, epoch, 0
             if self.restore_best:
-                self._best_params = [p.value.copy() for p in model.parameters()]
+                self._best_params = [a.copy() for a in _model_arrays(model)]
             return False
         self.wait += 1
         return self.wait >= self.patience
@@ -149,8 +149,8 @@ class EarlyStopping(Callback):
     def on_train_end(self, model, history):
         history.best_epoch = self.best_epoch
         if self._best_params is not None:        # kept only when restore_best
-            for p, best in zip(model.parameters(), self._best_params):
-                p.value[...] = best
+            for a, best in zip(_model_arrays(model), self._best_params):
+                a[...] = best
 
 
 def _task(loss_fn: Loss) -> str:
@@ -446,17 +446,23 @@ def _augmented(augment, X, rng) -> np.ndarray:
     return X_aug
 
 
-class _Snapshot:
-    """The parameters and the optimizer's state, to roll back an epoch that failed."""
+def _model_arrays(model: Module) -> list:
+    """Every array that makes the model what it is: the parameters' values and the
+    non-trained state (a BatchNorm's running statistics), in a stable order."""
+    return [p.value for p in model.parameters()] + [a for _, a in model.named_state()]
 
-    def __init__(self, params, opt: Optimizer):
-        self.params, self.opt = params, opt
-        self.values = [p.value.copy() for p in params]
+
+class _Snapshot:
+    """The model's arrays and the optimizer's state, to roll back an epoch that failed."""
+
+    def __init__(self, model: Module, opt: Optimizer):
+        self.arrays, self.opt = _model_arrays(model), opt
+        self.values = [a.copy() for a in self.arrays]
         self.opt_state = opt.snapshot()
 
     def restore(self) -> None:
-        for p, value in zip(self.params, self.values):
-            p.value[...] = value
+        for a, value in zip(self.arrays, self.values):
+            a[...] = value
         self.opt.restore(self.opt_state)
 
 
@@ -533,7 +539,7 @@ def fit(model: Module, X, y, *, loss=None, optimizer="adam", lr: float | None = 
     try:
         for epoch in bar:
             start = time.perf_counter()
-            snapshot = _Snapshot(model.parameters(), run.optimizer)
+            snapshot = _Snapshot(model, run.optimizer)
             X_epoch = run.X if augment is None else _augmented(augment, run.X, run.rng)
             order = run.rng.permutation(n) if shuffle else np.arange(n)
             # The data was checked once above; per-batch NaN checks are switched off and a

@@ -59,6 +59,8 @@ MODULE_TESTS = {
                       "tests/test_bad_input.py"],
     "nnlib/classifier.py": ["tests/test_classifier.py", "tests/test_wiring.py",
                             "tests/test_api_contract.py", "tests/test_training.py"],
+    "nnlib/autograd.py": ["tests/test_autograd.py"],
+    "nnlib/normalization.py": ["tests/test_normalization.py"],
 }
 PYTEST_ARGS = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "_build", "__pycache__", "*.pyc",
