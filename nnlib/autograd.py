@@ -62,7 +62,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     if grad.shape == shape:
         return grad
     grad = grad.sum(axis=tuple(range(grad.ndim - len(shape))))      # axes added in front
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1)       # kept, as 1
     return grad.sum(axis=stretched, keepdims=True) if stretched else grad
 
 

@@ -431,3 +431,53 @@ def test_the_fused_losses_give_nnlibs_gradients_bit_for_bit_in_float32(n):
     leaf = Tensor(z, requires_grad=True)
     binary_cross_entropy(leaf, t).backward()
     assert leaf.grad.dtype == np.float32 and np.array_equal(leaf.grad, bce.backward())
+
+
+def test_backward_takes_a_list_or_a_tensor_as_grad_and_keeps_the_dtype():
+    x = Tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    (x * 2.0).backward([1.0, 2.0, 3.0])
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [2.0, 4.0, 6.0]
+    x.zero_grad()
+    (x * 2.0).backward(Tensor(np.full(3, 0.5)))
+    assert x.grad.dtype == np.float32 and x.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_transpose_without_axes_reverses_them():
+    x = Tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x.transpose()
+    assert y.shape == (3, 2) and np.array_equal(y.value, x.value.T)
+    y.backward(np.arange(6.0).reshape(3, 2))
+    np.testing.assert_array_equal(x.grad, np.arange(6.0).reshape(3, 2).T)
+
+
+def test_relu_and_maximum_at_the_kink():
+    x = Tensor(np.array([-1.0, 0.0, 2.0]), requires_grad=True)
+    x.relu().backward(np.ones(3))
+    assert x.grad.tolist() == [0.0, 0.0, 1.0]          # 0 at the kink, as nnlib.ReLU
+    a, b = Tensor(np.array([1.0, 2.0]), requires_grad=True), Tensor(np.array([1.0, 3.0]),
+                                                                  requires_grad=True)
+    maximum(a, b).backward(np.ones(2))
+    assert a.grad.tolist() == [1.0, 0.0] and b.grad.tolist() == [0.0, 1.0]   # a on a tie
+
+
+def test_tensor_is_a_constant_unless_asked():
+    assert not tensor(1.0).requires_grad and tensor(1.0, requires_grad=True).requires_grad
+
+
+def test_the_fused_losses_scale_by_the_incoming_gradient():
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((5, 3))
+    y = rng.integers(0, 3, 5)
+    for make in (lambda leaf: softmax_cross_entropy(leaf, y),
+                 lambda leaf: binary_cross_entropy(leaf, (z > 0).astype(float))):
+        once, twice = Tensor(z, requires_grad=True), Tensor(z, requires_grad=True)
+        make(once).backward()
+        make(twice).backward(np.array(2.0))
+        np.testing.assert_allclose(twice.grad, 2 * once.grad, rtol=1e-15)
+
+
+def test_binary_cross_entropy_takes_targets_as_a_list():
+    leaf = Tensor(np.zeros((2, 1), dtype=np.float32), requires_grad=True)
+    binary_cross_entropy(leaf, [[1.0], [0.0]]).backward()
+    assert leaf.grad.dtype == np.float32
+    np.testing.assert_allclose(leaf.grad, [[-0.25], [0.25]])

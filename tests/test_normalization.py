@@ -251,3 +251,22 @@ def test_layernorm_settings_and_residual_needs_a_module():
         bn = BatchNorm(2)
         bn.forward(np.ones((3, 2)) * np.arange(3)[:, None])
         bn.backward(np.zeros((2, 2)))
+
+
+def test_a_constant_feature_or_row_gives_beta_not_nan():
+    x = np.ones((4, 3))
+    x[:, 0] = np.arange(4.0)                              # one varying feature
+    bn = BatchNorm(3, dtype=np.float64)
+    bn.beta.value[...] = 0.5
+    y = bn.forward(x)
+    assert np.isfinite(y).all() and np.all(y[:, 1:] == 0.5)
+    ln = LayerNorm(3, dtype=np.float64)
+    assert np.array_equal(ln.forward(np.full((2, 3), 7.0)), np.zeros((2, 3)))
+
+
+def test_layernorm_over_two_features_and_integer_dtypes_refused():
+    y = LayerNorm(2, dtype=np.float64).forward(np.array([[1.0, 3.0]]))
+    np.testing.assert_allclose(y, [[-1.0, 1.0]], rtol=1e-5)
+    for cls in (BatchNorm, LayerNorm):
+        with pytest.raises((TypeError, ValueError), match="dtype"):
+            cls(3, dtype=np.int64)
