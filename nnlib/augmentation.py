@@ -160,6 +160,157 @@ class RandomShift:
         return f"RandomShift(max_shift={self.max_shift})"
 
 
+def affine_images(images, matrices, offsets, *, image_shape=None):
+    r"""Move every image by its own affine map, with bilinear interpolation and zero fill.
+
+    Image ``n`` is transformed about its centre :math:`c = ((H-1)/2, (W-1)/2)`: the content
+    at position :math:`p` (row, column) moves to :math:`A_n (p - c) + c + t_n`. Each output
+    pixel :math:`q` therefore reads the input at
+
+    .. math::
+        p = A_n^{-1} (q - c - t_n) + c,
+
+    interpolated bilinearly between the four pixels around :math:`p`, and 0 (the background)
+    where :math:`p` lies outside the frame. ``A = I, t = (dy, dx)`` with whole numbers is
+    :func:`shift_images` exactly.
+
+    Parameters
+    ----------
+    images : float ndarray, shape (N, H, W), (N, C, H, W) or flattened (N, H*W)
+        Not modified. The channels of an image move together.
+    matrices : array, shape (N, 2, 2)
+        :math:`A_n` in (row, column) coordinates; each must be invertible.
+    offsets : array, shape (N, 2)
+        :math:`t_n = (\delta_y, \delta_x)` in pixels (need not be whole numbers).
+    image_shape : (int, int), optional
+        ``(H, W)`` of flattened rows; by default they are taken to be square.
+
+    Returns
+    -------
+    ndarray, same shape and dtype as ``images`` (a new array).
+    """
+    images = np.asarray(images)
+    if images.dtype.kind != "f":
+        raise ValueError(f"affine_images interpolates, so images must be floating point; got "
+                         f"{images.dtype} (convert with images.astype(np.float32) / 255)")
+    c, h, w = _image_shape(images, image_shape)
+    n = images.shape[0]
+    A = np.asarray(matrices, dtype=np.float64)
+    t = np.asarray(offsets, dtype=np.float64)
+    if A.shape != (n, 2, 2) or t.shape != (n, 2):
+        raise ValueError(f"matrices must have shape ({n}, 2, 2) and offsets ({n}, 2), one per "
+                         f"image; got {A.shape} and {t.shape}")
+    det = A[:, 0, 0] * A[:, 1, 1] - A[:, 0, 1] * A[:, 1, 0]
+    if n and not (np.all(np.isfinite(A)) and np.all(np.isfinite(t))
+                  and np.min(np.abs(det)) > 1e-12):
+        raise ValueError("every matrix must be finite and invertible, every offset finite")
+    inv = np.empty_like(A)                                   # the 2x2 inverses, in closed form
+    inv[:, 0, 0], inv[:, 1, 1] = A[:, 1, 1] / det, A[:, 0, 0] / det
+    inv[:, 0, 1], inv[:, 1, 0] = -A[:, 0, 1] / det, -A[:, 1, 0] / det
+    centre = np.array([(h - 1) / 2, (w - 1) / 2])
+    # p = inv (q - c - t) + c = inv q + e, with e = c - inv (c + t): per image 6 numbers
+    e = centre - np.einsum("nij,nj->ni", inv, centre + t)
+    ft = np.float32 if images.dtype.itemsize <= 4 else np.float64
+    rows = np.repeat(np.arange(h, dtype=ft), w)             # every output pixel q
+    cols = np.tile(np.arange(w, dtype=ft), h)
+    src = images.reshape(n, c, h, w)
+    padded = np.zeros((n, c, h + 2, w + 2), dtype=images.dtype)   # a zero border of 1 pixel
+    padded[:, :, 1:-1, 1:-1] = src
+    flat = padded.reshape(-1)
+    out = np.empty((n, c, h * w), dtype=images.dtype)
+    per_image = (h + 2) * (w + 2)
+    for start in range(0, n, 4096):                          # chunks bound the memory
+        sl = slice(start, min(start + 4096, n))
+        a, e_ = inv[sl].astype(ft), e[sl].astype(ft)
+        y = a[:, 0, :1] * rows + a[:, 0, 1:] * cols + e_[:, :1]      # (n, H*W) source row
+        x = a[:, 1, :1] * rows + a[:, 1, 1:] * cols + e_[:, 1:]      # and column
+        np.clip(y, -1, h, out=y)                             # outside: the zero border
+        np.clip(x, -1, w, out=x)
+        y0 = np.minimum(np.floor(y), h - 1)
+        x0 = np.minimum(np.floor(x), w - 1)
+        wy = (y - y0).astype(images.dtype)[:, None]          # (n, 1, H*W)
+        wx = (x - x0).astype(images.dtype)[:, None]
+        base = (np.arange(sl.start, sl.stop) * c)[:, None, None] + np.arange(c)[:, None]
+        i00 = (((y0 + 1) * (w + 2) + (x0 + 1)).astype(np.intp)[:, None]
+               + base * per_image)                           # (n, C, H*W) into flat
+        top = flat[i00] * (1 - wx) + flat[i00 + 1] * wx
+        bottom = flat[i00 + w + 2] * (1 - wx) + flat[i00 + w + 3] * wx
+        out[sl] = top * (1 - wy) + bottom * wy
+    return out.reshape(images.shape)
+
+
+def random_affine(images, rotation: float = 10.0, scale: float = 0.1, shear: float = 0.0,
+                  shift: float = 2.0, rng=None, *, image_shape=None):
+    r"""Rotate, scale, shear and shift every image by its own random amounts.
+
+    Each image draws, independently and uniformly, an angle :math:`\theta \in [-r, r]`
+    degrees (``rotation``; positive turns the content counter-clockwise), a zoom
+    :math:`s \in [1 - \text{scale}, 1 + \text{scale}]`, a horizontal shear
+    :math:`k \in [-\text{shear}, \text{shear}]` and a shift of up to ``shift`` pixels in each
+    direction, and is moved by :func:`affine_images` with
+
+    .. math::
+        A = s \begin{pmatrix} \cos\theta & -\sin\theta \\ \sin\theta & \cos\theta
+        \end{pmatrix} \begin{pmatrix} 1 & 0 \\ k & 1 \end{pmatrix}
+
+    in (row, column) coordinates, rows growing downwards: the rotation takes
+    :math:`(r, c)` to :math:`(r\cos\theta - c\sin\theta,\ r\sin\theta + c\cos\theta)`
+    about the centre, a counter-clockwise turn of the picture. The shear slides each row sideways in proportion to its
+    height. ``random_affine(X, 0, 0, 0, 0)`` returns an unchanged copy.
+
+    Parameters
+    ----------
+    images : float ndarray, shape (N, H, W), (N, C, H, W) or flattened (N, H*W)
+        Not modified.
+    rotation, scale, shear, shift : float
+        The ranges above; each ``>= 0``, ``scale < 1``, ``rotation <= 180``.
+    rng : int or numpy.random.Generator, optional
+        The same seed gives the same transforms.
+    """
+    ranges = {"rotation": rotation, "scale": scale, "shear": shear, "shift": shift}
+    for name, value in ranges.items():
+        if not isinstance(value, (int, float, np.integer, np.floating)) or not (
+                0 <= float(value) < np.inf):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if scale >= 1 or rotation > 180:
+        raise ValueError(f"expected scale < 1 and rotation <= 180 degrees, got scale={scale} "
+                         f"and rotation={rotation}")
+    images = np.asarray(images)
+    n = images.shape[0] if images.ndim else 0
+    gen = make_rng(rng)
+    theta = np.deg2rad(gen.uniform(-rotation, rotation, n))
+    s = gen.uniform(1 - scale, 1 + scale, n)
+    k = gen.uniform(-shear, shear, n)
+    offsets = gen.uniform(-shift, shift, (n, 2))
+    cos, sin = np.cos(theta), np.sin(theta)
+    # counter-clockwise on the screen, in (row, col) with rows downwards
+    rot = np.stack([np.stack([cos, -sin], -1), np.stack([sin, cos], -1)], -2)
+    sh = np.zeros((n, 2, 2))
+    sh[:, 0, 0] = sh[:, 1, 1] = 1.0
+    sh[:, 1, 0] = k
+    A = s[:, None, None] * rot @ sh
+    return affine_images(images, A, offsets, image_shape=image_shape)
+
+
+class RandomAffine:
+    """An augmentation for :func:`fit`: ``RandomAffine(...)(X, rng)`` is
+    ``random_affine(X, ..., rng=rng)``: small random rotations, zooms, shears and shifts."""
+
+    def __init__(self, rotation: float = 10.0, scale: float = 0.1, shear: float = 0.0,
+                 shift: float = 2.0, image_shape=None):
+        random_affine(np.zeros((0, 4), np.float32), rotation, scale, shear, shift)  # checks
+        self.rotation, self.scale, self.shear, self.shift = rotation, scale, shear, shift
+        self.image_shape = image_shape
+
+    def __call__(self, X, rng):
+        return random_affine(X, self.rotation, self.scale, self.shear, self.shift, rng,
+                             image_shape=self.image_shape)
+
+    def __repr__(self):
+        return (f"RandomAffine(rotation={self.rotation}, scale={self.scale}, "
+                f"shear={self.shear}, shift={self.shift})")
+
+
 def fit_augmented(model: Module, X, y, *, augment, **fit_kwargs) -> History:
     """:func:`~nnlib.training.fit` on a freshly augmented copy of ``X`` every epoch.
 
@@ -179,4 +330,5 @@ def fit_augmented(model: Module, X, y, *, augment, **fit_kwargs) -> History:
     return fit(model, X, y, augment=augment, **fit_kwargs)
 
 
-__all__ = ["shift_images", "random_shift", "RandomShift", "fit_augmented"]
+__all__ = ["shift_images", "random_shift", "RandomShift", "affine_images", "random_affine",
+           "RandomAffine", "fit_augmented"]

@@ -59,17 +59,24 @@ def _saturated(layer: Module, a: np.ndarray) -> float:
     return 0.0
 
 
-def activation_stats(model: Sequential, X, keep_values: bool = False) -> list[LayerStats]:
-    """Run ``X`` through ``model`` in evaluation mode and describe every layer's output.
+def activation_stats(model: Sequential, X, keep_values: bool = False,
+                     training: bool = False) -> list[LayerStats]:
+    """Run ``X`` through ``model`` and describe every layer's output.
 
     Parameters
     ----------
     model : Sequential
-        Its mode is restored afterwards; nothing else changes.
+        Not changed: its mode is restored afterwards, and a training-mode pass runs on a copy.
     X : ndarray
         A batch, e.g. ``(N, n_in)``.
     keep_values : bool
         Also keep each output (``LayerStats.values``, flattened) for a histogram.
+    training : bool
+        ``False`` (default): evaluation mode, what predictions see. ``True``: training mode,
+        what the gradients see: batch norm standardises with the batch's own statistics
+        (in evaluation mode an untrained ``BatchNorm`` is the identity, since its running
+        statistics start at mean 0 and variance 1), and dropout drops. The pass runs on a
+        copy of the model, so its running statistics and random generators do not move.
 
     Returns
     -------
@@ -78,8 +85,10 @@ def activation_stats(model: Sequential, X, keep_values: bool = False) -> list[La
     """
     model = _check_sequential(model)
     a = as_float_array(X, "X")
+    if training:
+        model = copy.deepcopy(model)
     was_training = model.training
-    model.eval()
+    model.train(bool(training))
     stats = []
     try:
         for i, layer in enumerate(model):
@@ -94,16 +103,17 @@ def activation_stats(model: Sequential, X, keep_values: bool = False) -> list[La
 
 
 def gradient_stats(model: Sequential, X, y, loss: Loss | None = None) -> dict:
-    """One forward and backward pass on ``(X, y)`` in training mode, layer by layer.
+    """One forward and backward pass on ``(X, y)`` in training mode, layer by layer, on a copy
+    of ``model`` (which is not changed: not its gradients, running statistics or generators).
 
     Returns a dict with ``"input_grad_std"`` (list: the standard deviation of
     :math:`\\partial L/\\partial x` at the input of each layer, the first layer's first) and
     ``"grad_to_weight"`` (dict: parameter name to
     :math:`\\lVert\\partial L/\\partial\\theta\\rVert / \\lVert\\theta\\rVert`, ``inf`` for
     a parameter that is all zeros, like a bias at initialisation). The parameters' ``grad``
-    arrays are overwritten, as by any backward pass; the weights are not changed.
+    arrays of the copy hold the gradients of this pass.
     """
-    model = _check_sequential(model)
+    model = copy.deepcopy(_check_sequential(model)).train()
     loss = loss or SoftmaxCrossEntropy()
     out = model.forward(as_float_array(X, "X"))
     loss.forward(out, y)

@@ -223,3 +223,98 @@ def test_channels_move_together():
     for img, got, (dy, dx) in zip(X, out, shifts):
         for channel, got_channel in zip(img, got):
             np.testing.assert_array_equal(got_channel, shift_by_loop(channel, dy, dx))
+
+
+# ----------------------------------------------------------------------------- affine maps
+from nnlib.augmentation import (  # noqa: E402
+    RandomAffine,
+    affine_images,
+    random_affine,
+    shift_images,
+)
+
+
+def _rotation(theta):
+    c, s = np.cos(theta), np.sin(theta)
+    return np.array([[c, -s], [s, c]])
+
+
+def _bilinear_by_hand(image, A, t):
+    """One image, one pixel at a time: the definition in affine_images' docstring."""
+    h, w = image.shape
+    centre = np.array([(h - 1) / 2, (w - 1) / 2])
+    inv = np.linalg.inv(A)
+    out = np.zeros_like(image)
+    for r in range(h):
+        for c in range(w):
+            y, x = inv @ (np.array([r, c]) - centre - t) + centre
+            y0, x0 = int(np.floor(y)), int(np.floor(x))
+            total = 0.0
+            for dy, dx in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+                i, j = y0 + dy, x0 + dx
+                weight = (1 - abs(y - i)) * (1 - abs(x - j))
+                if 0 <= i < h and 0 <= j < w and weight > 0:
+                    total += weight * image[i, j]
+            out[r, c] = total
+    return out
+
+
+def test_affine_images_match_the_definition_pixel_by_pixel():
+    rng = np.random.default_rng(3)
+    X = rng.random((4, 9, 8))
+    A = np.stack([_rotation(a) * s @ np.array([[1, 0], [k, 1]])
+                  for a, s, k in [(0.3, 1.1, 0.0), (-0.5, 0.9, 0.2), (2.0, 1.0, -0.3),
+                                  (0.0, 1.3, 0.0)]])
+    t = rng.uniform(-2, 2, (4, 2))
+    out = affine_images(X, A, t)
+    for n in range(4):
+        np.testing.assert_allclose(out[n], _bilinear_by_hand(X[n], A[n], t[n]), atol=1e-12)
+
+
+def test_affine_identity_integer_shift_and_quarter_turn_are_exact():
+    rng = np.random.default_rng(4)
+    X = rng.random((6, 2, 7, 7)).astype(np.float32)
+    eye = np.tile(np.eye(2), (6, 1, 1))
+    np.testing.assert_array_equal(affine_images(X, eye, np.zeros((6, 2))), X)
+    shifts = rng.integers(-3, 4, (6, 2))
+    np.testing.assert_array_equal(affine_images(X, eye, shifts.astype(float)),
+                                  shift_images(X, shifts))
+    quarter = affine_images(X, np.tile(_rotation(np.pi / 2), (6, 1, 1)), np.zeros((6, 2)))
+    np.testing.assert_allclose(quarter, np.rot90(X, 1, axes=(2, 3)), atol=1e-6)  # counter-
+    flat = X[:, 0].reshape(6, 49)                                             # clockwise
+    np.testing.assert_array_equal(affine_images(flat, eye, shifts.astype(float)),
+                                  shift_images(flat, shifts))
+
+
+def test_random_affine_seeded_untouched_input_and_ranges():
+    X = np.random.default_rng(5).random((50, 784)).astype(np.float32)
+    copy = X.copy()
+    a = random_affine(X, 10, 0.1, 0.2, 2, rng=7)
+    np.testing.assert_array_equal(a, random_affine(X, 10, 0.1, 0.2, 2, rng=7))
+    assert a.dtype == np.float32 and a.shape == X.shape
+    np.testing.assert_array_equal(X, copy)
+    assert not np.array_equal(a, random_affine(X, 10, 0.1, 0.2, 2, rng=8))
+    np.testing.assert_array_equal(random_affine(X, 0, 0, 0, 0, rng=1), X)
+    aug = RandomAffine(10, 0.1, 0.2, 2)
+    np.testing.assert_array_equal(aug(X, np.random.default_rng(7)), a)
+    assert "rotation=10" in repr(aug)
+    # a zoom of at most 10 % keeps the ink of a centred blob within the expected bounds
+    blob = np.zeros((200, 28, 28), np.float32)
+    blob[:, 10:18, 10:18] = 1.0
+    ink = random_affine(blob, 0, 0.1, 0, 0, rng=0).sum(axis=(1, 2))
+    assert 64 * 0.9**2 - 1 < ink.min() and ink.max() < 64 * 1.1**2 + 1
+    assert ink.max() - ink.min() > 10                      # the zooms differ
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda X: random_affine(X, rotation=-1), "rotation"),
+    (lambda X: random_affine(X, scale=1.0), "scale < 1"),
+    (lambda X: random_affine(X, shift=float("nan")), "shift"),
+    (lambda X: affine_images(X, np.zeros((3, 2, 2)), np.zeros((3, 2))), "invertible"),
+    (lambda X: affine_images(X, np.zeros((2, 2, 2)), np.zeros((3, 2))), "one per image"),
+    (lambda X: affine_images((X * 255).astype(np.uint8), np.tile(np.eye(2), (3, 1, 1)),
+                             np.zeros((3, 2))), "floating point"),
+])
+def test_affine_clear_errors(call, match):
+    with pytest.raises(ValueError, match=match):
+        call(np.zeros((3, 16), np.float32))

@@ -63,6 +63,40 @@ def test_activation_stats_restore_the_mode_and_use_eval_mode():
     assert not model.training
 
 
+def test_activation_stats_in_training_mode_use_batch_statistics_on_a_copy():
+    X, _ = _data()
+    model = Sequential(Dense(10, 8, seed=0), BatchNorm(8), Dropout(0.5, seed=0), ReLU())
+    model[0].W.value *= 10.0                 # an input to BatchNorm far from unit variance
+    state = {n: v.copy() for n, v in model.named_state()}
+    draw = model[2].rng.bit_generator.state
+    model.eval()
+    ev = dg.activation_stats(model, X)
+    tr = dg.activation_stats(model, X, training=True)
+    assert ev[1].std == pytest.approx(ev[0].std, rel=1e-5)       # untrained running stats
+    assert tr[1].std == pytest.approx(1.0, abs=1e-3)             # the batch's own statistics
+    assert 0.3 < tr[2].frac_zero or tr[3].frac_zero > 0.5         # dropout dropped
+    assert not model.training                                      # the mode is restored
+    for n, v in model.named_state():
+        np.testing.assert_array_equal(v, state[n])                # nothing moved
+    assert model[2].rng.bit_generator.state == draw
+
+
+def test_gradient_stats_change_nothing_in_the_model():
+    X, y = _data()
+    model = Sequential(Dense(10, 8, seed=0), BatchNorm(8), ReLU(), Dense(8, 3, seed=1)).eval()
+    state = {n: v.copy() for n, v in model.named_state()}
+    stats = dg.gradient_stats(model, X, y)
+    assert not model.training and all(np.all(p.grad == 0) for p in model.parameters())
+    for n, v in model.named_state():
+        np.testing.assert_array_equal(v, state[n])
+    expected = nnlib.Sequential(*[layer for layer in __import__("copy").deepcopy(model)]).train()
+    loss = nnlib.SoftmaxCrossEntropy()
+    loss.forward(expected.forward(X), y)
+    expected.backward(loss.backward())
+    assert stats["grad_to_weight"]["0.W"] == pytest.approx(           # training mode: BN
+        np.linalg.norm(expected[0].W.grad) / np.linalg.norm(expected[0].W.value), rel=1e-5)
+
+
 def test_gradient_stats_are_those_of_one_backward_pass():
     X, y = _data()
     model = Sequential(Dense(10, 8, seed=0), ReLU(), Dense(8, 3, seed=1))
