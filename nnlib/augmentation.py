@@ -239,6 +239,18 @@ def affine_images(images, matrices, offsets, *, image_shape=None):
     return out.reshape(images.shape)
 
 
+def _check_affine_ranges(rotation, scale, shear, shift) -> None:
+    """ValueError unless every range is a finite number >= 0, scale < 1, rotation <= 180."""
+    ranges = {"rotation": rotation, "scale": scale, "shear": shear, "shift": shift}
+    for name, value in ranges.items():
+        if not isinstance(value, (int, float, np.integer, np.floating)) or not (
+                0 <= float(value) < np.inf):
+            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    if scale >= 1 or rotation > 180:
+        raise ValueError(f"expected scale < 1 and rotation <= 180 degrees, got scale={scale} "
+                         f"and rotation={rotation}")
+
+
 def random_affine(images, rotation: float = 10.0, scale: float = 0.1, shear: float = 0.0,
                   shift: float = 2.0, rng=None, *, image_shape=None):
     r"""Rotate, scale, shear and shift every image by its own random amounts.
@@ -255,8 +267,8 @@ def random_affine(images, rotation: float = 10.0, scale: float = 0.1, shear: flo
 
     in (row, column) coordinates, rows growing downwards: the rotation takes
     :math:`(r, c)` to :math:`(r\cos\theta - c\sin\theta,\ r\sin\theta + c\cos\theta)`
-    about the centre, a counter-clockwise turn of the picture. The shear slides each row sideways in proportion to its
-    height. ``random_affine(X, 0, 0, 0, 0)`` returns an unchanged copy.
+    about the centre, a counter-clockwise turn of the picture. The shear slides each row
+    sideways in proportion to its height. ``random_affine(X, 0, 0, 0, 0)`` returns an unchanged copy.
 
     Parameters
     ----------
@@ -267,14 +279,7 @@ def random_affine(images, rotation: float = 10.0, scale: float = 0.1, shear: flo
     rng : int or numpy.random.Generator, optional
         The same seed gives the same transforms.
     """
-    ranges = {"rotation": rotation, "scale": scale, "shear": shear, "shift": shift}
-    for name, value in ranges.items():
-        if not isinstance(value, (int, float, np.integer, np.floating)) or not (
-                0 <= float(value) < np.inf):
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    if scale >= 1 or rotation > 180:
-        raise ValueError(f"expected scale < 1 and rotation <= 180 degrees, got scale={scale} "
-                         f"and rotation={rotation}")
+    _check_affine_ranges(rotation, scale, shear, shift)
     images = np.asarray(images)
     n = images.shape[0] if images.ndim else 0
     gen = make_rng(rng)
@@ -298,7 +303,7 @@ class RandomAffine:
 
     def __init__(self, rotation: float = 10.0, scale: float = 0.1, shear: float = 0.0,
                  shift: float = 2.0, image_shape=None):
-        random_affine(np.zeros((0, 4), np.float32), rotation, scale, shear, shift)  # checks
+        _check_affine_ranges(rotation, scale, shear, shift)
         self.rotation, self.scale, self.shear, self.shift = rotation, scale, shear, shift
         self.image_shape = image_shape
 

@@ -1,5 +1,7 @@
 """nnlib.diagnostics: the statistics are the ones computed by hand, nothing is changed."""
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -89,7 +91,7 @@ def test_gradient_stats_change_nothing_in_the_model():
     assert not model.training and all(np.all(p.grad == 0) for p in model.parameters())
     for n, v in model.named_state():
         np.testing.assert_array_equal(v, state[n])
-    expected = nnlib.Sequential(*[layer for layer in __import__("copy").deepcopy(model)]).train()
+    expected = nnlib.Sequential(*[layer for layer in copy.deepcopy(model)]).train()
     loss = nnlib.SoftmaxCrossEntropy()
     loss.forward(expected.forward(X), y)
     expected.backward(loss.backward())

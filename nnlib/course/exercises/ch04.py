@@ -8,10 +8,12 @@ name                               the learner writes
 ``ch04.dropout_forward``           inverted dropout: :math:`x \odot m / (1-p)`, the mask drawn as nnlib does
 ``ch04.shift_image``               one image moved by :math:`(\delta_y, \delta_x)` pixels, zero fill
 ``ch04.early_stopping``            the epoch where patience runs out, and the best epoch
+``ch04.lasso_threshold``           *investigate*: the smallest L1 strength that zeroes a linear model's weights
 =================================  ============================================================
 
 Each reference comes from ``nnlib`` itself (``regularizers``, ``layers.Dropout``,
-``augmentation.shift_images``, ``training.EarlyStopping``).
+``augmentation.shift_images``, ``training.EarlyStopping``); the lasso threshold's from
+the optimality condition at :math:`w = 0`, :math:`\lambda \ge \lVert X^\top y\rVert_\infty / N`.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from ._core import register
 # --------------------------------------------------------------------------- elastic net
 elastic_net_ex = register(
     "ch04.elastic_net", title="the elastic-net penalty and its gradient",
-    instructions="return the tuple (R, dR) with R = lam1 * sum|W| + lam2 / 2 * sum W**2 and "
-                 "dR = lam1 * sign(W) + lam2 * W",
+    instructions="return the tuple (R, dR): the elastic-net penalty of W (lam1 times the L1 "
+                 "norm plus lam2 times half the squared L2 norm, as in the chapter) and its "
+                 "gradient with respect to W",
     hint="the penalty is one number, the gradient has the shape of W; the L2 part carries "
          "a factor 1/2 so that its gradient is lam2 * W",
     output_names=("R", "dR"))
@@ -79,8 +82,10 @@ def _elastic_net_l1_grad_ones(W, lam1, lam2):
 # --------------------------------------------------------------------------- dropout forward
 dropout_ex = register(
     "ch04.dropout_forward", title="inverted dropout in training mode",
-    instructions="draw keep = np.random.default_rng(seed).random(x.shape) < 1 - p and return "
-                 "x * keep / (1 - p)",
+    instructions="apply inverted dropout in training mode: drop each unit of x with "
+                 "probability p, with the mask drawn as nnlib.Dropout draws it, keep = "
+                 "np.random.default_rng(seed).random(x.shape) < 1 - p, and scale the kept "
+                 "units so that the expected output equals x",
     hint="a unit is kept with probability q = 1 - p (the random number is below q), and the "
          "kept units are divided by q so that the expected output equals x")
 
@@ -271,3 +276,71 @@ def _early_no_reset(val_losses, patience):
             if wait >= patience:
                 return epoch, best_epoch
     return len(val_losses) - 1, best_epoch
+
+
+# --------------------------------------------------------------------------- lasso threshold
+lasso_ex = register(
+    "ch04.lasso_threshold", title="the L1 strength that zeroes every weight",
+    instructions="X (N, d) and y (N,) define the linear model's loss "
+                 "L(w) = sum((X @ w - y)**2) / (2 N) + lam * sum(|w|). Return the smallest lam "
+                 "for which w = 0 minimises it, so that every weight is exactly zero. Find it by "
+                 "experiment or by derivation, to 1 %",
+    hint="eq-ch4-shrink for one weight says: zero when the loss's pull on the weight is at "
+         "most lam. With several weights look at w = 0 itself: there the data loss has "
+         "gradient -X.T @ y / N, and the penalty can cancel a component of size up to lam",
+    rtol=0.01, atol=0.0)
+
+
+@lasso_ex.inputs
+def _lasso_inputs(rng):
+    cases = []
+    for n, d in [(20, 1), (50, 3), (40, 6), (100, 10)]:
+        X = rng.standard_normal((n, d))
+        X[:, -1] += 0.8 * X[:, 0]                    # correlated features
+        w = rng.standard_normal(d) * (rng.random(d) < 0.6)
+        y = X @ w + 0.3 * rng.standard_normal(n)
+        cases.append((X, y - 1.5 if d == 6 else y))  # one whose largest |.| is negative
+    return cases
+
+
+@lasso_ex.reference
+def _lasso_reference(X, y):
+    return float(np.max(np.abs(X.T @ y)) / len(y))
+
+
+@lasso_ex.solution
+def lasso_threshold(X, y):
+    # w = 0 is optimal when the penalty's subgradient, anything in [-lam, lam] per weight,
+    # can cancel the data loss's gradient there, -X.T @ y / N: every |component| <= lam.
+    return float(np.max(np.abs(X.T @ y)) / len(y))
+
+
+@lasso_ex.mistake("the data loss is an average: its gradient at w = 0 is -X.T @ y / N, "
+                  "divide by N")
+def _lasso_no_n(X, y):
+    return float(np.max(np.abs(X.T @ y)))
+
+
+@lasso_ex.mistake("the loss has a factor 1/2, so its gradient is -X.T @ y / N, not twice that")
+def _lasso_twice(X, y):
+    return float(2 * np.max(np.abs(X.T @ y)) / len(y))
+
+
+@lasso_ex.mistake("a weight whose gradient is negative is pulled just as hard: take the "
+                  "largest ABSOLUTE value of the components")
+def _lasso_no_abs(X, y):
+    return float(np.max(X.T @ y) / len(y))
+
+
+@lasso_ex.mistake("every weight must be zero, so lam must beat the LARGEST component of the "
+                  "gradient, not their norm or mean")
+def _lasso_norm(X, y):
+    return float(np.linalg.norm(X.T @ y) / len(y))
+
+
+@lasso_ex.mistake("with several correlated features the one-weight rule per feature, "
+                  "|least-squares weight| * curvature, is not the condition: look at the "
+                  "gradient at w = 0")
+def _lasso_per_feature_ols(X, y):
+    w = np.linalg.lstsq(X, y, rcond=None)[0]
+    return float(np.max(np.abs(w) * np.sum(X ** 2, axis=0) / len(y)))

@@ -10,10 +10,14 @@ name                               the learner writes
 ``ch05.adamw_step``                one AdamW step: decoupled decay, then the bias-corrected Adam update
 ``ch05.clip_by_global_norm``       scale four gradient arrays together to a global norm of at most ``max_norm``
 ``ch05.cosine_decay``              the cosine schedule from ``lr0`` down to ``lr_min`` at epoch ``T``, then flat
+``ch05.lion_step``                 *build*: one step of Lion from its equations (the chapter shows none)
+``ch05.momentum_max_lr``           *investigate*: the largest stable rate of momentum on a quadratic, to 2 %
 =================================  ==========================================================
 
 The references come from ``nnlib`` (``optim.AdamW``, ``optim.clip_grad_norm``,
-``schedules.CosineDecay``); each solution is the code of the chapter's solution cell.
+``schedules.CosineDecay``), from Lion's equations (Chen et al., 2023), and from the
+eigenvalue condition :math:`\eta\lambda_\text{max} < 2(1 + \mu)`; each solution is the code of
+the chapter's solution cell.
 """
 
 from __future__ import annotations
@@ -212,3 +216,161 @@ def _cosine_no_clamp(epochs, lr0, total_epochs, lr_min):
 def _cosine_no_floor(epochs, lr0, total_epochs, lr_min):
     e = np.minimum(epochs, total_epochs)
     return 0.5 * lr0 * (1 + np.cos(np.pi * e / total_epochs))
+
+
+# --------------------------------------------------------------------------- Lion (build)
+lion_ex = register(
+    "ch05.lion_step", title="one step of Lion, from its equations",
+    instructions="given theta, its gradient g, the moment m, lr, weight_decay, beta1 and "
+                 "beta2, return (theta, m) after one step of Lion, from the equations in the "
+                 "exercise box (the chapter does not show it)",
+    hint="three lines, in the order of the box: the interpolation c uses the OLD m and "
+         "beta1; theta moves by lr * (sign(c) + weight_decay * theta); then m is updated "
+         "with beta2",
+    output_names=("theta", "m"), rtol=1e-9, atol=1e-12)
+
+
+@lion_ex.inputs
+def _lion_inputs(rng):
+    cases = []
+    for shape, (b1, b2) in [((5,), (0.9, 0.99)), ((3, 4), (0.9, 0.99)),
+                            ((6, 2), (0.5, 0.8)), ((2, 3, 2), (0.95, 0.98))]:
+        theta, g = rng.normal(0, 1, shape), rng.normal(0, 1, shape)
+        m = rng.normal(0, 0.5, shape)
+        g.flat[0], m.flat[0] = 0.0, 0.0            # c = 0 there: sign(0) is 0, no step
+        cases.append((theta, g, m, float(rng.choice([1e-3, 3e-4])),
+                      float(rng.choice([0.1, 1.0])), b1, b2))
+    return cases
+
+
+@lion_ex.reference
+def _lion_reference(theta, g, m, lr, weight_decay, beta1, beta2):
+    c = beta1 * m + (1.0 - beta1) * g
+    new_theta = theta - lr * np.sign(c) - lr * weight_decay * theta
+    return new_theta, beta2 * m + (1.0 - beta2) * g
+
+
+@lion_ex.solution
+def lion_step(theta, g, m, lr, weight_decay, beta1, beta2):
+    c = beta1 * m + (1 - beta1) * g               # with the moment of the last step
+    theta = theta - lr * (np.sign(c) + weight_decay * theta)
+    m = beta2 * m + (1 - beta2) * g
+    return theta, m
+
+
+@lion_ex.mistake("the direction is sign(c), the sign of the interpolation "
+                 "c = beta1 * m + (1 - beta1) * g, not the sign of the gradient alone")
+def _lion_sign_of_g(theta, g, m, lr, weight_decay, beta1, beta2):
+    return (theta - lr * (np.sign(g) + weight_decay * theta),
+            beta2 * m + (1 - beta2) * g)
+
+
+@lion_ex.mistake("m was updated before c was computed: c uses the moment of the LAST step, "
+                 "m_{t-1}; update m only after the step")
+def _lion_m_first(theta, g, m, lr, weight_decay, beta1, beta2):
+    m = beta2 * m + (1 - beta2) * g
+    c = beta1 * m + (1 - beta1) * g
+    return theta - lr * (np.sign(c) + weight_decay * theta), m
+
+
+@lion_ex.mistake("the stored moment uses beta2, not beta1: Lion interpolates with beta1 for "
+                 "the step and averages with beta2 for the memory")
+def _lion_one_beta(theta, g, m, lr, weight_decay, beta1, beta2):
+    c = beta1 * m + (1 - beta1) * g
+    return theta - lr * (np.sign(c) + weight_decay * theta), c
+
+
+@lion_ex.mistake("the step must be a sign: every coordinate moves by exactly lr (plus the "
+                 "decay), whatever the size of c; use np.sign(c)")
+def _lion_no_sign(theta, g, m, lr, weight_decay, beta1, beta2):
+    c = beta1 * m + (1 - beta1) * g
+    return theta - lr * (c + weight_decay * theta), beta2 * m + (1 - beta2) * g
+
+
+@lion_ex.mistake("the decay is multiplied by the learning rate too: theta moves by "
+                 "lr * (sign(c) + weight_decay * theta)")
+def _lion_decay_without_lr(theta, g, m, lr, weight_decay, beta1, beta2):
+    c = beta1 * m + (1 - beta1) * g
+    return (theta - lr * np.sign(c) - weight_decay * theta, beta2 * m + (1 - beta2) * g)
+
+
+# --------------------------------------------------------------- momentum's limit (investigate)
+limit_ex = register(
+    "ch05.momentum_max_lr", title="the largest stable rate of momentum on a quadratic",
+    instructions="A is a symmetric positive-definite matrix and mu a momentum in [0, 1). "
+                 "Return the largest learning rate lr for which gradient descent with "
+                 "momentum (v = mu * v + g, theta = theta - lr * v, g = A @ theta) converges "
+                 "on f(theta) = theta @ A @ theta / 2 from every start. Find it by experiment "
+                 "or by derivation, to 2 %",
+    hint="for mu = 0 it is the chapter's 2 / lambda_max. For mu > 0 run the method from a "
+         "random start at a rate and see whether |theta| grows; bisect on the rate. Or "
+         "write one eigen-direction's recursion, theta_{t+1} = theta_t - lr lambda theta_t "
+         "+ mu (theta_t - theta_{t-1}), and find where a root of its characteristic "
+         "polynomial crosses -1",
+    rtol=0.02, atol=0.0)
+
+
+def _spd(rng, n, lam_min, lam_max):
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    lam = np.concatenate([[lam_min, lam_max], rng.uniform(lam_min, lam_max, n - 2)])
+    return (q * lam) @ q.T
+
+
+@limit_ex.inputs
+def _limit_inputs(rng):
+    return [(_spd(rng, 2, 1.0, 10.0), 0.0), (_spd(rng, 3, 0.5, 4.0), 0.9),
+            (_spd(rng, 4, 0.1, 50.0), 0.5), (_spd(rng, 5, 2.0, 3.0), 0.7),
+            (_spd(rng, 3, 0.01, 1.0), 0.99)]
+
+
+@limit_ex.reference
+def _limit_reference(A, mu):
+    # z^2 - (1 + mu - lr lam) z + mu = 0 has a root at -1 when lr lam = 2 (1 + mu)
+    return 2.0 * (1.0 + mu) / float(np.linalg.eigvalsh(A).max())
+
+
+@limit_ex.solution
+def momentum_max_lr(A, mu):
+    def diverges(lr, steps=2_000):
+        theta = np.random.default_rng(0).standard_normal(len(A))
+        v = np.zeros_like(theta)
+        for _ in range(steps):
+            v = mu * v + A @ theta
+            theta = theta - lr * v
+            if not np.linalg.norm(theta) < 1e6:    # grown far away (or NaN)
+                return True
+        return np.linalg.norm(theta) > 1.0
+
+    hi = 1.0
+    while not diverges(hi):                        # a rate that diverges
+        hi *= 2
+    lo = 0.0
+    for _ in range(20):                            # bisection: lo converges, hi does not
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if diverges(mid) else (mid, hi)
+    return (lo + hi) / 2
+
+
+@limit_ex.mistake("2 / lambda_max is plain gradient descent's limit: momentum changes it. "
+                  "Run the method with mu and see where it starts to grow")
+def _limit_ignore_mu(A, mu):
+    return 2.0 / float(np.linalg.eigvalsh(A).max())
+
+
+@limit_ex.mistake("the effective rate lr / (1 - mu) suggests 2 (1 - mu) / lambda_max, but "
+                  "that is where the steady drift is stable, not the oscillation: momentum "
+                  "RAISES the limit. Try rates above 2 / lambda_max")
+def _limit_effective_rate(A, mu):
+    return 2.0 * (1.0 - mu) / float(np.linalg.eigvalsh(A).max())
+
+
+@limit_ex.mistake("the limit is set by the steepest direction, the largest eigenvalue of A, "
+                  "not the smallest")
+def _limit_lambda_min(A, mu):
+    return 2.0 * (1.0 + mu) / float(np.linalg.eigvalsh(A).min())
+
+
+@limit_ex.mistake("the limit is set by the largest eigenvalue of A, not by its largest "
+                  "diagonal entry or its trace: A is rotated, so use np.linalg.eigvalsh")
+def _limit_diagonal(A, mu):
+    return 2.0 * (1.0 + mu) / float(np.diag(A).max())

@@ -6,9 +6,11 @@ name                               the learner writes
 ``ch06.conv2d_input_grad``         :math:`\partial L/\partial X_{n,c,i+u,j+v} \mathrel{+}= \sum_o G W_{o,c,u,v}`
 ``ch06.conv2d_weight_grad``        :math:`\partial L/\partial W_{o,c,u,v} = \sum_{n,i,j} G_{n,o,i,j}\, X_{n,c,i+u,j+v}`
 ``ch06.maxpool_backward``          route each gradient of a 2x2 max pooling to its window's maximum
+``ch06.receptive_field``           *investigate*: the input patch one unit of a stack of layers sees
 =================================  ============================================================
 
-Each reference comes from :mod:`nnlib.conv`; each solution is the code of the notebook's
+Each reference comes from :mod:`nnlib.conv` (the receptive field's from the recursion
+:math:`r \leftarrow r + (k - 1)\,j,\ j \leftarrow j s` over the layers); each solution is the code of the notebook's
 solution cell; each mistake is one that learners really make.
 """
 
@@ -194,3 +196,71 @@ def _pool_backward_average(x, grad_out):
                           "maximum did influence the output, mask the others out")
 def _pool_backward_everywhere(x, grad_out):
     return np.repeat(np.repeat(grad_out, 2, axis=2), 2, axis=3)
+
+
+# --------------------------------------------------------------------------- receptive field
+field_ex = register(
+    "ch06.receptive_field", title="the receptive field of a stack of layers",
+    instructions="layers is a list of (kernel, stride) pairs, first layer first: square "
+                 "convolutions and poolings (any padding, no dilation). Return the side, in "
+                 "input pixels, of the square patch of the input that one unit of the last "
+                 "layer's output depends on",
+    hint="find it for one layer, then for two (a unit of layer 2 sees k2 neighbouring units "
+         "of layer 1, which are s1 pixels apart); or measure it: backpropagate a gradient "
+         "that is 1 at one output unit through nnlib layers and see which input pixels get "
+         "a nonzero gradient",
+    rtol=0.0, atol=0.0)
+
+
+@field_ex.inputs
+def _field_inputs(rng):
+    cases = [[(3, 1)], [(3, 1), (3, 1)], [(3, 1), (2, 2), (3, 1), (2, 2)],   # the CNN
+             [(3, 2), (3, 2), (3, 2)], [(7, 2), (3, 2), (3, 1), (3, 1)]]
+    for n in (3, 5):
+        cases.append([(int(rng.integers(1, 6)), int(rng.integers(1, 4))) for _ in range(n)])
+    return [(c,) for c in cases]
+
+
+@field_ex.reference
+def _field_reference(layers):
+    field, jump = 1, 1                  # jump: input pixels between neighbouring units
+    for kernel, stride in layers:
+        field += (kernel - 1) * jump
+        jump *= stride
+    return field
+
+
+@field_ex.solution
+def receptive_field(layers):
+    first, last = 0, 0                  # one unit of the last layer's output
+    for kernel, stride in reversed(layers):
+        # units first..last of a layer's output read its inputs first*s .. last*s + k - 1
+        first, last = first * stride, last * stride + kernel - 1
+    return last - first + 1
+
+
+@field_ex.mistake("the strides matter: after a layer of stride s, neighbouring units are s "
+                  "pixels apart, so the next layer's kernel spans (k - 1) * s more pixels")
+def _field_no_strides(layers):
+    return 1 + sum(k - 1 for k, _ in layers)
+
+
+@field_ex.mistake("adding the kernel sizes counts the centre pixel of every layer again: "
+                  "each layer adds k - 1 (times the spacing of its inputs), not k")
+def _field_sum_kernels(layers):
+    return sum(k for k, _ in layers)
+
+
+@field_ex.mistake("a layer's own stride does not widen what it sees: only the strides of "
+                  "the layers BEFORE it space its inputs apart")
+def _field_own_stride(layers):
+    field, jump = 1, 1
+    for kernel, stride in layers:
+        jump *= stride
+        field += (kernel - 1) * jump
+    return field
+
+
+@field_ex.mistake("the fields do not multiply: each layer adds to the width, r + (k - 1) * j")
+def _field_product(layers):
+    return int(np.prod([k for k, _ in layers]))

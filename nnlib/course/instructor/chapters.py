@@ -199,3 +199,60 @@ def recorded_run_time(nb) -> tuple[float, float] | None:
             if match:
                 return float(match.group(1)), float(match.group(2))
     return None
+
+
+# --------------------------------------------------------------------------- retyping
+def _tokens(source: str) -> list[str]:
+    """The code's tokens without comments, layout or docstrings; a string's quotes dropped,
+    so that ``params["W1"]`` shares ``W1`` with a variable ``W1``."""
+    import io
+    import keyword
+    import tokenize
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT,
+            tokenize.DEDENT, tokenize.ENDMARKER, tokenize.ENCODING}
+    out, previous = [], None
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type in skip:
+                continue
+            if tok.type == tokenize.STRING:
+                if previous in (None, ":", "\n"):   # a docstring or a bare string: not code
+                    previous = "\n"
+                    continue
+                out.append(tok.string.strip("'\"rbfu"))
+            else:
+                out.append(tok.string)
+            previous = tok.string if tok.type != tokenize.NAME or keyword.iskeyword(
+                tok.string) else "name"
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return out
+    return out
+
+
+def copied_fraction(solution: str, shown: str, min_run: int = 4) -> float:
+    """The fraction of the tokens of ``solution`` that ``shown`` holds in the same order,
+    counting only runs of at least ``min_run`` tokens in a row (so that the ``=``, ``(``
+    and names every piece of code shares do not count)."""
+    from difflib import SequenceMatcher
+    a, b = _tokens(solution), _tokens(shown)
+    if not a:
+        return 0.0
+    blocks = SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    return sum(m.size for m in blocks if m.size >= min_run) / len(a)
+
+
+def shown_verbatim(nb, threshold: float = 0.5) -> dict[str, float]:
+    """``{function: fraction}`` for the exercises whose reference solution the chapter shows
+    before it: at least ``threshold`` of the solution body's tokens (the lines after its
+    docstring) appear, in order, in runs of 4 or more, in one earlier code cell that is not
+    itself a solution. Retyping that cell, or adapting its names, solves the exercise.
+    """
+    found = {}
+    for info in exercises_of(nb):
+        body = "\n".join(parse_solution_cell(nb.cells[info.solution_index].source).body)
+        best = max((copied_fraction(body, cell.source) for cell in nb.cells[:info.solution_index]
+                    if cell.cell_type == "code" and SOLUTION_TAG not in cell_tags(cell)),
+                   default=0.0)
+        if best >= threshold:
+            found[info.function] = round(best, 2)
+    return found
